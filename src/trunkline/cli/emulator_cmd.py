@@ -1,0 +1,43 @@
+"""``trunkline emulator babelforce``: run a service emulator in the foreground."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import typer
+
+from trunkline.cli.state import console
+
+app = typer.Typer(help="Run the built-in service emulators (real HTTP, no account needed).",
+                  no_args_is_help=True)
+
+Size = Literal["small", "large"]
+
+
+@app.command("babelforce")
+def babelforce(
+    port: Annotated[int, typer.Option(help="Port to listen on (0 = any free port).")] = 8080,
+    host: Annotated[str, typer.Option(help="Address to bind (loopback by default).")] = "127.0.0.1",
+    seed: Annotated[int, typer.Option(help="Seed of the generated data: the same seed gives the same data.")] = 0,
+    size: Annotated[str, typer.Option(help="Dataset size: small or large.")] = "small",
+) -> None:
+    """Serve the Babelforce API emulator until interrupted (Ctrl-C)."""
+    from trunkline.emulators.babelforce.app import create_app
+    from trunkline.emulators.server import serve
+
+    if size not in ("small", "large"):
+        raise typer.BadParameter("use small or large", param_hint="--size")
+    app_ = create_app(seed=seed, size=size)
+    credentials = app_.state.credentials
+    console.print(f"Babelforce emulator on http://{host}:{port} (seed {seed}, {size} data)")
+    console.print(f"  OAuth2 password grant: username {_get(credentials, 'username')} "
+                  f"password {_get(credentials, 'password')}")
+    console.print(f"  access headers: X-Auth-Access-Id {_get(credentials, 'access_id')} "
+                  f"X-Auth-Access-Token {_get(credentials, 'access_token')}")
+    serve(app_, host, port)
+
+
+def _get(credentials: object, name: str) -> str:
+    if isinstance(credentials, dict):
+        return str(credentials[name])
+    return str(getattr(credentials, name))

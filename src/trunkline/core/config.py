@@ -1,0 +1,233 @@
+"""Typed configuration models for credentials and sources.
+
+Config is parsed once, at the edge (YAML file or Python dict), into these pydantic models; the engine
+receives models, never raw dicts. Validation problems become :class:`ConfigError` naming the config
+path (``source.pagination.size``), the bad value and the fix (see :func:`config_error_from`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from trunkline.core.errors import ConfigError
+
+TimeUnit = Literal["minute", "hour", "day", "week", "month"]
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+DEFAULT_DATE_FORMAT = "yyyy-MM-dd'T'HH:mm:ss'Z'"
+
+
+class StrictModel(BaseModel):
+    """A model that refuses unknown keys, so a typo in YAML is an error, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class Credential(StrictModel):
+    """How to reach one account of one service: a base URL and an authentication method.
+
+    ``auth`` may be left out: it is inferred from the fields given (username + password → OAuth2
+    password grant; access_id + access_token → Babelforce access headers; token → bearer or the
+    service's token header; api_key → API-key header; headers → static headers).
+    """
+
+    service: str = "rest"
+    base_url: str | None = None
+    environment: str | None = None
+    auth: Literal["oauth_password", "access_headers", "bearer", "api_key", "headers", "none"] | None = None
+    username: str | None = None
+    password: SecretStr | None = None
+    client_id: str | None = None
+    token_url: str | None = None
+    access_id: str | None = None
+    access_token: SecretStr | None = None
+    token: SecretStr | None = None
+    api_key: SecretStr | None = None
+    api_key_header: str = "X-API-Key"
+    headers: dict[str, SecretStr] = Field(default_factory=dict)
+
+    @field_validator("base_url")
+    @classmethod
+    def _base_url_is_http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+    def resolved_auth(self) -> str:
+        """The authentication method, given or inferred from the fields present."""
+        if self.auth:
+            return self.auth
+        if self.username and self.password:
+            return "oauth_password"
+        if self.access_id and self.access_token:
+            return "access_headers"
+        if self.token:
+            return "bearer"
+        if self.api_key:
+            return "api_key"
+        if self.headers:
+            return "headers"
+        return "none"
+
+
+class NoPagination(StrictModel):
+    """One request, one page."""
+
+    type: Literal["none"] = "none"
+
+
+class PagePagination(StrictModel):
+    """Page-number paging: ``?page=N&max=SIZE``, stopping on total pages or a short page."""
+
+    type: Literal["page"] = "page"
+    page_param: str = "page"
+    size_param: str = "max"
+    size: int = Field(100, ge=1, le=100_000)
+    start: int = 1
+    total_pages_path: str | None = None
+    total_records_path: str | None = None
+    max_pages: int | None = Field(None, ge=1)
+
+
+class OffsetPagination(StrictModel):
+    """Offset paging: ``?offset=N&limit=SIZE``, stopping on the total or a short page."""
+
+    type: Literal["offset"] = "offset"
+    offset_param: str = "offset"
+    limit_param: str = "limit"
+    limit: int = Field(100, ge=1, le=100_000)
+    start: int = 0
+    total_records_path: str | None = None
+    max_pages: int | None = Field(None, ge=1)
+
+
+class NextUrlPagination(StrictModel):
+    """The response names the next page's URL (absolute or relative) at ``next_path``."""
+
+    type: Literal["next_url"] = "next_url"
+    next_path: str = "$.next"
+    max_pages: int | None = Field(None, ge=1)
+
+
+class NextTokenPagination(StrictModel):
+    """The response carries a cursor at ``token_path``, sent back as the ``token_param`` query parameter."""
+
+    type: Literal["next_token"] = "next_token"
+    token_path: str = "$.next_token"
+    token_param: str = "next_token"
+    max_pages: int | None = Field(None, ge=1)
+
+
+class LinkHeaderPagination(StrictModel):
+    """RFC 8288 ``Link: <…>; rel="next"`` response header."""
+
+    type: Literal["link_header"] = "link_header"
+    max_pages: int | None = Field(None, ge=1)
+
+
+Pagination = Annotated[
+    NoPagination | PagePagination | OffsetPagination | NextUrlPagination | NextTokenPagination
+    | LinkHeaderPagination,
+    Field(discriminator="type"),
+]
+
+
+class Lookup(StrictModel):
+    """Fan a request out over the values of one column of another source or a file."""
+
+    source: str
+    column: str
+    distinct: bool = True
+
+
+class SourceConfig(StrictModel):
+    """A source in manual form: everything the REST engine needs to fetch records.
+
+    A template source is expanded into this form before it runs (``trunkline source show`` prints it).
+    """
+
+    credential: Credential | str | None = None
+    method: HttpMethod = "GET"
+    url: str
+    query: dict[str, Any] = Field(default_factory=dict)
+    headers: dict[str, str] = Field(default_factory=dict)
+    body: Any = None
+    content_format: Literal["json", "form", "raw"] = "json"
+    response_format: Literal["auto", "json", "xml"] = "auto"
+    path_to_data: str | None = None
+    path_to_metadata: str | None = None
+    pagination: Pagination = Field(default_factory=NoPagination)
+    lookup: Lookup | None = None
+    date_format: str = DEFAULT_DATE_FORMAT
+    time_unit: TimeUnit = "day"
+    template: str | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("headers", mode="before")
+    @classmethod
+    def _headers_from_seed_string(cls, value: Any) -> Any:
+        """Accept the seed's ``header1:value1,header2:value2`` string as well as a mapping."""
+        if isinstance(value, str):
+            return parse_header_string(value)
+        return value
+
+    @field_validator("method", mode="before")
+    @classmethod
+    def _method_upper(cls, value: Any) -> Any:
+        return value.upper() if isinstance(value, str) else value
+
+
+def parse_header_string(text: str) -> dict[str, str]:
+    """Parse the seed's ``header1:value1,header2:value2`` form into a mapping."""
+    headers: dict[str, str] = {}
+    for pair in filter(None, (part.strip() for part in text.split(","))):
+        name, sep, value = pair.partition(":")
+        if not sep or not name.strip():
+            raise ConfigError(
+                "headers", "each header must be written name:value", value=pair,
+                fix="write headers as 'header1:value1,header2:value2' or as a YAML mapping",
+            )
+        headers[name.strip()] = value.strip()
+    return headers
+
+
+_TAGGED_UNIONS = {"pagination": {"none", "page", "offset", "next_url", "next_token", "link_header"}}
+
+
+def config_error_from(error: ValidationError, root: str) -> ConfigError:
+    """Turn pydantic's first validation error into a ConfigError naming the config path and a fix."""
+    first = error.errors()[0]
+    parts = [str(part) for part in first["loc"] if not str(part).startswith("function-")]
+    # a discriminated union puts the tag in the location (pagination.page.size): users wrote pagination.size
+    parts = [part for index, part in enumerate(parts)
+             if not (index > 0 and parts[index - 1] in _TAGGED_UNIONS and part in _TAGGED_UNIONS[parts[index - 1]])]
+    location = ".".join(parts)
+    path = f"{root}.{location}" if location else root
+    kind = first["type"]
+    value = first.get("input")
+    if kind == "extra_forbidden":
+        return ConfigError(path, "is not a known key",
+                           fix="remove it or check its spelling against docs/configuration.md")
+    if kind == "missing":
+        return ConfigError(path, "is required", fix=f"add {location.split('.')[-1]} to the {root} file")
+    if kind == "union_tag_invalid":
+        expected = first.get("ctx", {}).get("expected_tags", "")
+        return ConfigError(path, "has an unknown type", value=_safe_value(value), fix=f"use one of: {expected}")
+    return ConfigError(path, first["msg"].lower(), value=_safe_value(value), fix=_fix_for(kind, first))
+
+
+def _safe_value(value: Any) -> Any:
+    """Show scalars only; a whole mapping in an error message is noise and may hold secrets."""
+    return value if isinstance(value, (str, int, float, bool)) and len(str(value)) < 200 else None
+
+
+def _fix_for(kind: str, detail: Any) -> str:
+    ctx = detail.get("ctx", {})
+    if kind == "literal_error":
+        return f"use one of: {ctx.get('expected', '')}"
+    if kind in {"greater_than_equal", "less_than_equal"}:
+        return "use a value within the allowed range"
+    if kind.endswith("_parsing") or kind.endswith("_type"):
+        return "use a value of the right type (see docs/configuration.md)"
+    return "see docs/configuration.md"

@@ -1,0 +1,142 @@
+"""Detect the schema of a stream of records: each top-level field's type, an example, nullability.
+
+Types: ``string``, ``integer``, ``number``, ``boolean``, ``object``, ``array``, ``datetime`` (a
+string that looks like an ISO-8601 date or date-time, such as ``2026-01-01`` or
+``2026-06-24T10:15:02.000Z``), and ``null`` for a field that was only ever null. Nested objects are
+not descended into: they are ``object``.
+
+Widening rule, when one field holds values of several types (nulls never count):
+``integer`` + ``number`` gives ``number``; ``datetime`` + ``string`` gives ``string``; any other
+mix gives ``string``, the type every value can be written as.
+
+A field is nullable when it was null in some record or missing from some record. ``count`` is the
+number of records the field appeared in (null or not). The example is the first non-null value,
+with strings cut to 80 characters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+_EXAMPLE_CHARS = 80
+_ISO_8601 = re.compile(
+    r"\d{4}-\d{2}-\d{2}"
+    r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
+)
+
+
+@dataclass
+class FieldSchema:
+    """One top-level field as detected: its type, an example value, nullability and how often it appeared."""
+
+    name: str
+    type: str
+    example: Any
+    nullable: bool
+    count: int
+
+
+@dataclass
+class _Seen:
+    """What has been learned about one field so far."""
+
+    type: str | None = None
+    example: Any = None
+    nulls: bool = False
+    count: int = 0
+
+
+class SchemaBuilder:
+    """Detects a schema one record at a time; memory grows with distinct fields, not records."""
+
+    def __init__(self) -> None:
+        self._fields: dict[str, _Seen] = {}
+        self._records = 0
+
+    def add(self, record: Mapping[str, Any]) -> None:
+        """Learn from one record."""
+        self._records += 1
+        for key, value in record.items():
+            name = str(key)
+            seen = self._fields.get(name)
+            if seen is None:
+                seen = self._fields[name] = _Seen()
+            seen.count += 1
+            if value is None:
+                seen.nulls = True
+                continue
+            kind = _type_of(value)
+            if seen.type is None:
+                seen.type = kind
+                seen.example = _example(value)
+            elif seen.type != kind:
+                seen.type = _widen(seen.type, kind)
+
+    def fields(self) -> list[FieldSchema]:
+        """The schema so far, fields in the order they were first seen."""
+        return [
+            FieldSchema(
+                name=name,
+                type=seen.type or "null",
+                example=seen.example,
+                nullable=seen.nulls or seen.count < self._records,
+                count=seen.count,
+            )
+            for name, seen in self._fields.items()
+        ]
+
+
+def detect_schema(records: Iterable[Mapping[str, Any]]) -> list[FieldSchema]:
+    """The schema of ``records`` (see the module docstring for the rules)."""
+    builder = SchemaBuilder()
+    for record in records:
+        builder.add(record)
+    return builder.fields()
+
+
+def _type_of(value: Any) -> str:
+    """The schema type of one non-null value (values of other Python types count as strings)."""
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int):
+        return "integer"
+    if isinstance(value, float):
+        return "number"
+    if isinstance(value, str):
+        return "datetime" if _looks_like_datetime(value) else "string"
+    if isinstance(value, date):
+        return "datetime"
+    if isinstance(value, Mapping):
+        return "object"
+    if isinstance(value, list | tuple):
+        return "array"
+    return "string"
+
+
+def _looks_like_datetime(text: str) -> bool:
+    """Whether ``text`` is shaped like, and is, an ISO-8601 date or date-time."""
+    if not _ISO_8601.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _widen(current: str, new: str) -> str:
+    """The type that holds values of both ``current`` and ``new`` (neither is ``null``)."""
+    if {current, new} == {"integer", "number"}:
+        return "number"
+    return "string"
+
+
+def _example(value: Any) -> Any:
+    """``value`` as an example: long strings are cut to 80 characters."""
+    if isinstance(value, str) and len(value) > _EXAMPLE_CHARS:
+        return value[: _EXAMPLE_CHARS - 1] + "…"
+    return value

@@ -1,0 +1,68 @@
+"""The Babelforce API emulator as a Starlette app.
+
+``create_app`` builds the deterministic dataset and wires the routes. State on ``app.state``:
+``data`` (the ``Dataset``), ``credentials``, ``tokens`` (``TokenStore``), ``authenticator`` and
+``control`` (faults, request log, token expiry).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+
+from . import (
+    routes_activity,
+    routes_agents,
+    routes_calls,
+    routes_config,
+    routes_control,
+    routes_metrics,
+    routes_oauth,
+    routes_outbound,
+    routes_tasks,
+    routes_users,
+)
+from .auth import Authenticator, TokenStore
+from .control import EmulatorControl
+from .data import build_dataset
+from .errors import ApiError, handle_api_error, handle_http_exception
+from .gateway import Gateway
+
+DEFAULT_TOKEN_TTL = 43_200
+
+
+def create_app(
+    seed: int = 0, size: str = "small", token_ttl: int = DEFAULT_TOKEN_TTL, now: datetime | None = None
+) -> Starlette:
+    """Build an emulator app serving the dataset for ``seed``/``size`` anchored at ``now`` (default:
+    the current UTC minute); access tokens live ``token_ttl`` seconds."""
+    data = build_dataset(seed=seed, size=size, now=now)
+    tokens = TokenStore(ttl=token_ttl)
+    authenticator = Authenticator(data, tokens)
+    control = EmulatorControl(tokens)
+    routes = [
+        *routes_control.ROUTES,
+        *routes_oauth.ROUTES,
+        *routes_agents.ROUTES,
+        *routes_calls.ROUTES,
+        *routes_metrics.ROUTES,
+        *routes_outbound.ROUTES,
+        *routes_activity.ROUTES,
+        *routes_config.ROUTES,
+        *routes_tasks.ROUTES,
+        *routes_users.ROUTES,
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[Middleware(Gateway, control=control, authenticator=authenticator)],
+        exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
+    )
+    app.state.data = data
+    app.state.credentials = data.credentials
+    app.state.tokens = tokens
+    app.state.authenticator = authenticator
+    app.state.control = control
+    return app

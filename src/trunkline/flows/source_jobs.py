@@ -1,0 +1,120 @@
+"""Two jobs on a single source: test it (fetch a sample) and run it (fetch everything into a file).
+
+Both are what ``trunkline source test`` / ``source run`` and the Python API call. They report
+progress through an optional callback, so the CLI can draw a progress bar and a script can log.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from trunkline.connectors.resolve import ResolvedSource, open_source
+from trunkline.core.schema import FieldSchema, SchemaBuilder
+from trunkline.rest.http import RetryPolicy
+from trunkline.rest.suggest import PathSuggestion, suggest_paths
+from trunkline.sinks.files import open_writer
+
+ProgressCallback = Callable[["RunSummary"], None]
+
+
+@dataclass
+class RunSummary:
+    """What a source run did: the numbers a user sees at the end (and during) the run."""
+
+    source: str
+    requests: int = 0
+    pages: int = 0
+    records: int = 0
+    retries: int = 0
+    lookups: int = 0
+    seconds: float = 0.0
+    output: str | None = None
+
+    @property
+    def records_per_second(self) -> float:
+        """Throughput over the whole run."""
+        return self.records / self.seconds if self.seconds > 0 else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        """The summary as plain data (``--json``)."""
+        return {"source": self.source, "requests": self.requests, "pages": self.pages, "records": self.records,
+                "retries": self.retries, "lookups": self.lookups, "seconds": round(self.seconds, 3),
+                "records_per_second": round(self.records_per_second, 1), "output": self.output}
+
+
+@dataclass
+class SampleResult:
+    """The result of testing a source: a sample, its schema and path suggestions."""
+
+    records: list[dict[str, Any]]
+    schema: list[FieldSchema]
+    suggestions: list[PathSuggestion]
+    first_url: str | None
+    summary: RunSummary
+    raw_excerpt: str = ""
+    errors: list[str] = field(default_factory=list)
+
+
+async def sample_source(
+    resolved: ResolvedSource, *, limit: int = 10, home: Path | None = None, now: datetime | None = None,
+    retry: RetryPolicy | None = None,
+) -> SampleResult:
+    """Fetch up to ``limit`` records (the seed's Test button) with the schema and path suggestions."""
+    summary = RunSummary(source=resolved.name)
+    started = time.monotonic()
+    records: list[dict[str, Any]] = []
+    suggestions: list[PathSuggestion] = []
+    first_url = None
+    schema = SchemaBuilder()
+    async with open_source(resolved, home=home, now=now, retry=retry) as source:
+        async for page in source.pages(limit=limit):
+            if first_url is None:
+                first_url = page.url
+                suggestions = suggest_paths(page.body)
+            for record in page.records:
+                records.append(record)
+                schema.add(record)
+        _fill(summary, source, started)
+    return SampleResult(records=records, schema=schema.fields(), suggestions=suggestions, first_url=first_url,
+                        summary=summary)
+
+
+async def run_source_to_file(
+    resolved: ResolvedSource, output: Path, *, home: Path | None = None, now: datetime | None = None,
+    retry: RetryPolicy | None = None, limit: int | None = None, on_progress: ProgressCallback | None = None,
+) -> RunSummary:
+    """Fetch every record into ``output`` (JSONL, CSV or Parquet by suffix), streaming."""
+    summary = RunSummary(source=resolved.name, output=str(output))
+    started = time.monotonic()
+    writer = open_writer(output)
+    completed = False
+    try:
+        async with open_source(resolved, home=home, now=now, retry=retry) as source:
+            async for page in source.pages(limit=limit):
+                for record in page.records:
+                    writer.write(record)
+                if on_progress is not None:
+                    _fill(summary, source, started)
+                    on_progress(summary)
+            _fill(summary, source, started)
+        completed = True
+    finally:
+        if completed:
+            writer.close()
+        else:
+            writer.abort()
+    return summary
+
+
+def _fill(summary: RunSummary, source: Any, started: float) -> None:
+    summary.requests = source.client.stats.requests
+    summary.retries = source.client.stats.retries
+    summary.pages = source.stats.pages
+    summary.records = source.stats.records
+    summary.lookups = source.stats.lookups
+    summary.seconds = time.monotonic() - started

@@ -1,0 +1,200 @@
+"""Authentication providers: they turn a :class:`Credential` into request headers.
+
+A provider is bound to one origin (scheme, host, port): the HTTP client asks it for headers only
+for requests to that origin, so a credential's secret never travels to another host.
+
+Providers:
+- ``oauth_password``: OAuth2 password grant (``POST {base}/oauth/token`` form fields), bearer token
+  cached and refreshed shortly before it expires (``expires_in``, 12 hours on Babelforce), and once
+  more when the service answers 401.
+- ``access_headers``: Babelforce's ``X-Auth-Access-Id`` / ``X-Auth-Access-Token`` pair.
+- ``bearer``: a fixed ``Authorization: Bearer`` token; ``api_key``: a fixed key in a named header;
+  ``headers``: a fixed set of headers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Protocol
+from urllib.parse import urlsplit
+
+import httpx
+
+from trunkline.core.config import Credential
+from trunkline.core.errors import AuthError, ConfigError
+
+#: Refresh a token when less than this share of its lifetime is left (and at least 60 s before expiry).
+REFRESH_MARGIN_SHARE = 0.05
+#: Lifetime assumed when the token response carries no ``expires_in``.
+DEFAULT_TOKEN_LIFETIME = 3600.0
+
+
+def origin_of(url: str) -> str:
+    """The scheme://host:port part of a URL, lower-cased, used to bind secrets to their host."""
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    return f"{parts.scheme.lower()}://{(parts.hostname or '').lower()}:{port}"
+
+
+class AuthProvider(Protocol):
+    """What the HTTP client needs from an authentication method."""
+
+    origin: str
+    secret_values: tuple[str, ...]
+
+    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+        """Headers to add to a request to :attr:`origin`."""
+        ...
+
+    async def renew(self, client: httpx.AsyncClient) -> bool:
+        """Called after a 401: get a fresh secret if possible; True when a retry is worth it."""
+        ...
+
+
+@dataclass
+class StaticAuth:
+    """A fixed set of headers (access id/token, bearer token, API key, custom headers)."""
+
+    origin: str
+    fixed_headers: dict[str, str]
+    secret_values: tuple[str, ...] = ()
+
+    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+        """The fixed headers."""
+        return dict(self.fixed_headers)
+
+    async def renew(self, client: httpx.AsyncClient) -> bool:
+        """Fixed secrets cannot be renewed: a 401 is final."""
+        return False
+
+
+@dataclass
+class OAuthPasswordAuth:
+    """OAuth2 resource-owner password grant with a cached, self-refreshing bearer token."""
+
+    origin: str
+    token_url: str
+    username: str
+    password: str
+    client_id: str | None = None
+    clock: callable = time.monotonic  # type: ignore[valid-type]
+    _token: str | None = None
+    _expires_at: float = 0.0
+    _lifetime: float = DEFAULT_TOKEN_LIFETIME
+    _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    grants: int = 0
+
+    @property
+    def secret_values(self) -> tuple[str, ...]:  # type: ignore[override]
+        """The password and the current token: never to be shown anywhere."""
+        return tuple(v for v in (self.password, self._token) if v)
+
+    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+        """``Authorization: Bearer`` with a token that is valid for a while yet."""
+        async with self._lock:
+            margin = max(60.0, self._lifetime * REFRESH_MARGIN_SHARE)
+            if self._token is None or self.clock() >= self._expires_at - margin:
+                await self._grant(client)
+        return {"Authorization": f"Bearer {self._token}"}
+
+    async def renew(self, client: httpx.AsyncClient) -> bool:
+        """The service refused the token (expired early or revoked): get a new one, once."""
+        async with self._lock:
+            await self._grant(client)
+        return True
+
+    async def _grant(self, client: httpx.AsyncClient) -> None:
+        form = {"grant_type": "password", "username": self.username, "password": self.password}
+        if self.client_id:
+            form["client_id"] = self.client_id
+        try:
+            response = await client.post(self.token_url, data=form, headers={"Accept": "application/json"})
+        except httpx.HTTPError as error:
+            raise AuthError(
+                f"cannot reach the token endpoint ({type(error).__name__})", method="POST", url=self.token_url,
+                fix="check the credential's base_url or environment and that the service is reachable",
+            ) from None
+        if response.status_code != 200:
+            raise AuthError(
+                "the service refused the username/password", method="POST", url=self.token_url,
+                status=response.status_code, body_excerpt=_oauth_error(response),
+                fix="check the credential's username and password (a user with manager rights)",
+            )
+        payload = response.json()
+        token = payload.get("access_token")
+        if not token:
+            raise AuthError("the token response has no access_token", method="POST", url=self.token_url,
+                            status=response.status_code, fix="check token_url points at an OAuth2 token endpoint")
+        self._token = token
+        self._lifetime = float(payload.get("expires_in") or DEFAULT_TOKEN_LIFETIME)
+        self._expires_at = self.clock() + self._lifetime
+        self.grants += 1
+
+
+def _oauth_error(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:200]
+    if isinstance(body, dict):
+        return str(body.get("error_description") or body.get("error") or body.get("message") or "")[:200]
+    return ""
+
+
+class NoAuth:
+    """No credential at all (public APIs, file URLs)."""
+
+    origin = ""
+    secret_values: tuple[str, ...] = ()
+
+    async def headers(self, client: httpx.AsyncClient) -> dict[str, str]:
+        """No headers."""
+        return {}
+
+    async def renew(self, client: httpx.AsyncClient) -> bool:
+        """Nothing to renew."""
+        return False
+
+
+def build_auth(credential: Credential | None, base_url: str | None) -> AuthProvider:
+    """Make the provider a credential asks for, bound to the origin of ``base_url``."""
+    if credential is None:
+        return NoAuth()
+    method = credential.resolved_auth()
+    if method == "none":
+        return NoAuth()
+    if not base_url:
+        raise ConfigError("credential.base_url", "is required to know where the credential may be sent",
+                          fix="set base_url (or environment, for services that have one)")
+    origin = origin_of(base_url)
+    if method == "oauth_password":
+        if not (credential.username and credential.password):
+            raise ConfigError("credential.password", "username and password are both required for oauth_password",
+                              fix="set username and password (or use ${ENV} references to them)")
+        return OAuthPasswordAuth(
+            origin=origin, token_url=credential.token_url or f"{base_url}/oauth/token",
+            username=credential.username, password=credential.password.get_secret_value(),
+            client_id=credential.client_id,
+        )
+    headers = _static_headers(credential, method)
+    return StaticAuth(origin=origin, fixed_headers=headers, secret_values=tuple(v for v in headers.values() if v))
+
+
+def _static_headers(credential: Credential, method: str) -> dict[str, str]:
+    if method == "access_headers":
+        if not (credential.access_id and credential.access_token):
+            raise ConfigError("credential.access_token", "access_id and access_token are both required",
+                              fix="copy both from the Babelforce manager app (Account overview)")
+        return {"X-Auth-Access-Id": credential.access_id,
+                "X-Auth-Access-Token": credential.access_token.get_secret_value()}
+    if method == "bearer":
+        if not credential.token:
+            raise ConfigError("credential.token", "is required for bearer auth", fix="set token")
+        return {"Authorization": f"Bearer {credential.token.get_secret_value()}"}
+    if method == "api_key":
+        if not credential.api_key:
+            raise ConfigError("credential.api_key", "is required for api_key auth", fix="set api_key")
+        return {credential.api_key_header: credential.api_key.get_secret_value()}
+    return {name: value.get_secret_value() for name, value in credential.headers.items()}
