@@ -23,21 +23,21 @@ def babelforce(
 ) -> None:
     """Serve the Babelforce API emulator until interrupted (Ctrl-C)."""
     from trunkline.emulators.babelforce.app import create_app
-    from trunkline.emulators.server import serve
+    from trunkline.emulators.server import bind, serve
 
     if size not in ("small", "large"):
         raise typer.BadParameter("use small or large", param_hint="--size")
+    try:
+        sock = bind(host, port)
+    except OSError as error:
+        raise typer.BadParameter(f"cannot listen on {host}:{port}: {error.strerror}; pick another port "
+                                 "or --port 0 for a free one", param_hint="--port") from error
     app_ = create_app(seed=seed, size=size)
     credentials = app_.state.credentials
-    console.print(f"Babelforce emulator on http://{host}:{port} (seed {seed}, {size} data)")
-    console.print(f"  OAuth2 password grant: username {_get(credentials, 'username')} "
-                  f"password {_get(credentials, 'password')}")
-    console.print(f"  access headers: X-Auth-Access-Id {_get(credentials, 'access_id')} "
-                  f"X-Auth-Access-Token {_get(credentials, 'access_token')}")
-    serve(app_, host, port)
-
-
-def _get(credentials: object, name: str) -> str:
-    if isinstance(credentials, dict):
-        return str(credentials[name])
-    return str(getattr(credentials, name))
+    bound_host, bound_port = sock.getsockname()[:2]
+    console.print(f"Babelforce emulator on http://{bound_host}:{bound_port} (seed {seed}, {size} data)")
+    console.print(f"  OAuth2 password grant: username {credentials.username} password {credentials.password}")
+    console.print(f"  access headers: X-Auth-Access-Id {credentials.access_id} "
+                  f"X-Auth-Access-Token {credentials.access_token}")
+    console.print("  test controls under /_emulator/ (see docs/emulators.md); Ctrl-C stops")
+    serve(app_, sock)

@@ -74,12 +74,14 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.secho("interrupted", err=True)
         sys.exit(130)
-    except Exception as error:  # click's usage errors and anything unexpected
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
+    except typer.TyperException as error:  # usage errors: bad options, bad parameter values
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        else:
+            typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        sys.exit(getattr(error, "exit_code", 2))
+    except Exception as error:  # anything unexpected
         if debug:
             raise
         typer.secho(f"internal error: {type(error).__name__}: {error} (run with --debug for details)",

@@ -49,15 +49,21 @@ def _config(app: Any, **options: Any) -> uvicorn.Config:
                           **options)
 
 
+def bind(host: str, port: int) -> socket.socket:
+    """A listening TCP socket on ``host:port`` (port 0 = a free port); raises ``OSError`` if taken."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(128)
+    return sock
+
+
 def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> RunningEmulator:
     """Serve ``app`` on ``host:port`` (port 0 = a free port) in a daemon thread.
 
     Returns once the server accepts connections; raises ``RuntimeError`` if it fails to start.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    sock = bind(host, port)
     server = uvicorn.Server(_config(app))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="emulator", daemon=True)
     thread.start()
@@ -71,6 +77,7 @@ def start_in_thread(app: Any, host: str = "127.0.0.1", port: int = 0) -> Running
     return RunningEmulator(server, thread, sock, app)
 
 
-def serve(app: Any, host: str = "127.0.0.1", port: int = 8080) -> None:
-    """Serve ``app`` on ``host:port`` in the foreground until interrupted (Ctrl-C)."""
-    uvicorn.Server(_config(app, host=host, port=port)).run()
+def serve(app: Any, sock: socket.socket) -> None:
+    """Serve ``app`` on the bound ``sock`` (see ``bind``) in the foreground until interrupted (Ctrl-C)."""
+    with sock:
+        uvicorn.Server(_config(app)).run(sockets=[sock])

@@ -1,0 +1,22 @@
+"""``trunkline demo``: README's first command, run as a newcomer runs it."""
+
+from __future__ import annotations
+
+import re
+
+from tests.cli.run import run_cli
+
+
+def test_demo_fetches_agents_call_records_and_leads_and_shows_them(tmp_path):
+    workdir = tmp_path / "demo"
+    result = run_cli("demo", "--workdir", str(workdir), env={"TRUNKLINE_HOME": str(tmp_path / "home")}, columns=200)
+    text = " ".join(result.stdout.split())
+    counts = dict(re.findall(r"done (\S+) → \S+: ([\d,]+) records", text))
+    assert set(counts) == {"agents", "call-records", "leads"}
+    for name, count in counts.items():
+        lines = (workdir / f"{name}.jsonl").read_text().splitlines()
+        assert len(lines) == int(count.replace(",", "")) > 0, name
+    assert re.search(r"leads .*: [\d,]+ records, \d+ pages, \d+ requests \(0 retried\), ([2-9]|\d\d+) lookups", text)
+    for source in ("agents.yaml", "call-records.yaml", "leads.yaml"):
+        assert (workdir / source).is_file()
+        assert "password: ${" in (workdir / source).read_text()  # the secret comes from the environment
