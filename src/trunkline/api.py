@@ -10,18 +10,31 @@ A source is a YAML file path or the same content as a mapping. Errors are the ty
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from trunkline.connectors.resolve import ResolvedSource, effective_config, load_source, open_source
+from trunkline.connectors.resolve_destination import ResolvedDestination, effective_destination, load_destination
+from trunkline.flows.destination_jobs import (
+    DeliverySummary,
+    Exchange,
+    preview_destination,
+    run_destination,
+    send_test_records,
+)
 from trunkline.flows.source_jobs import RunSummary, SampleResult, run_source_to_file, sample_source
+from trunkline.readers.files import read_records
+from trunkline.rest.destination import RecordOutcome
 from trunkline.rest.http import RetryPolicy
 
 SourceSpec = Path | str | Mapping[str, Any]
+DestinationSpec = Path | str | Mapping[str, Any]
+Records = Path | str | Iterable[dict[str, Any]]
 
-__all__ = ["read_source", "stream_source", "sample", "run_source", "show_source", "load_source"]
+__all__ = ["read_source", "stream_source", "sample", "run_source", "show_source", "load_source",
+           "show_destination", "preview", "send_test", "deliver", "load_destination"]
 
 
 def _resolved(source: SourceSpec | ResolvedSource, home: Path | None) -> ResolvedSource:
@@ -65,3 +78,38 @@ def run_source(source: SourceSpec | ResolvedSource, output: Path | str, *, home:
 def show_source(source: SourceSpec, *, home: Path | None = None) -> dict[str, Any]:
     """The effective manual configuration (``trunkline source show``), secrets masked."""
     return effective_config(load_source(source, home=home))
+
+
+def _destination(destination: DestinationSpec | ResolvedDestination, home: Path | None) -> ResolvedDestination:
+    return destination if isinstance(destination, ResolvedDestination) else load_destination(destination, home=home)
+
+
+def _records(records: Records) -> Iterable[dict[str, Any]]:
+    return read_records(Path(records)) if isinstance(records, (str, Path)) else records
+
+
+def show_destination(destination: DestinationSpec, *, home: Path | None = None) -> dict[str, Any]:
+    """The effective manual configuration of a destination (``trunkline destination show``), secrets masked."""
+    return effective_destination(load_destination(destination, home=home))
+
+
+def preview(destination: DestinationSpec | ResolvedDestination, records: Records, *, limit: int = 5,
+            home: Path | None = None, now: datetime | None = None,
+            ) -> tuple[list[dict[str, Any]], list[RecordOutcome]]:
+    """The requests the first records would be sent as, and the records that would not be sent."""
+    return asyncio.run(preview_destination(_destination(destination, home), _records(records), limit=limit, now=now))
+
+
+def send_test(destination: DestinationSpec | ResolvedDestination, records: Records, *, limit: int = 1,
+              home: Path | None = None, now: datetime | None = None) -> list[Exchange]:
+    """Send the first records and return each request with its response (``trunkline destination test``)."""
+    return asyncio.run(send_test_records(_destination(destination, home), _records(records), limit=limit, now=now))
+
+
+def deliver(destination: DestinationSpec | ResolvedDestination, records: Records, *, rejects: Path | str,
+            responses: Path | str | None = None, home: Path | None = None, now: datetime | None = None,
+            retry: RetryPolicy | None = None) -> DeliverySummary:
+    """Send every record (``trunkline destination run``); records not delivered go to ``rejects``."""
+    return asyncio.run(run_destination(
+        _destination(destination, home), _records(records), rejects=Path(rejects),
+        responses=Path(responses) if responses is not None else None, now=now, retry=retry))

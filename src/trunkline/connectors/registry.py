@@ -8,13 +8,15 @@ URL follows from a credential) are a :class:`ServiceSpec`, registered here.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from trunkline.connectors.templates import Template, load_template_file
 from trunkline.core.config import Credential
+from trunkline.core.destination_config import RateLimit
 from trunkline.core.errors import ConfigError
 
 CONNECTORS_DIR = Path(__file__).resolve().parent
@@ -27,12 +29,18 @@ class ServiceSpec:
 
     ``resolve_base_url`` is the service's hook for credentials without an explicit ``base_url`` (for
     example, Babelforce builds the URL from ``environment``). Without a hook the default is used.
+    ``token_format`` is how a ``token`` credential is sent in ``Authorization``; ``rate_limits`` are the
+    service's account-wide limits, respected client-side by destinations; ``hooks`` are the
+    destination hooks templates name (``upsert: outbound_leads``), each a factory of a request hook.
     """
 
     name: str
     title: str
     default_base_url: str
     resolve_base_url: Callable[[Credential], str] | None = field(default=None, compare=False, repr=False)
+    token_format: str = "Bearer {token}"
+    rate_limits: tuple[RateLimit, ...] = ()
+    hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict, compare=False, repr=False)
 
     def base_url_for(self, credential: Credential) -> str:
         """The base URL requests for this credential go to (no trailing slash)."""
@@ -53,8 +61,9 @@ REST = ServiceSpec(name="rest", title="Any REST API", default_base_url="")
 def _registered() -> dict[str, ServiceSpec]:
     """The registered services by name. Imported here, not at the top: service modules import ServiceSpec."""
     from trunkline.connectors.babelforce.service import BABELFORCE
+    from trunkline.connectors.callrail.service import CALLRAIL
 
-    return {spec.name: spec for spec in (REST, BABELFORCE)}
+    return {spec.name: spec for spec in (REST, BABELFORCE, CALLRAIL)}
 
 
 def services() -> list[ServiceSpec]:

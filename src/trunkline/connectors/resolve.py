@@ -62,7 +62,7 @@ def resolve_source(
         raise ConfigError("source.url", "cannot be set together with template",
                           fix="use either template + params, or the manual keys (method, url, …)")
     template = None
-    base_url = _base_url(credential)
+    base_url = base_url_of(credential)
     if raw.get("template"):
         service = credential.service if credential and credential.service != "rest" else None
         template = registry.get_template(str(raw["template"]), service=service, kind="source")
@@ -78,7 +78,7 @@ def resolve_source(
                               fix="write the full URL (https://…) or give the credential a base_url")
         config = config.model_copy(update={"url": base_url + config.url})
     if base_url is None and credential is not None:
-        base_url = _origin_url(config.url)
+        base_url = origin_url(config.url)
     return ResolvedSource(name=name, config=config, credential=credential, base_url=base_url,
                           template=template, base_dir=base_dir)
 
@@ -109,7 +109,12 @@ def resolve_credential(value: Any, *, home: Path | None = None) -> Credential | 
         raise config_error_from(error, "credential") from None
 
 
-def _base_url(credential: Credential | None) -> str | None:
+def token_format_of(credential: Credential | None) -> str:
+    """How the credential's service sends a ``token`` (``Bearer {token}`` unless the service says otherwise)."""
+    return registry.get_service(credential.service).token_format if credential else "Bearer {token}"
+
+
+def base_url_of(credential: Credential | None) -> str | None:
     if credential is None:
         return None
     if credential.base_url:
@@ -118,7 +123,7 @@ def _base_url(credential: Credential | None) -> str | None:
     return service.base_url_for(credential) if service.default_base_url or credential.environment else None
 
 
-def _origin_url(url: str) -> str:
+def origin_url(url: str) -> str:
     scheme_host_port = origin_of(url)
     scheme, rest = scheme_host_port.split("://", 1)
     host, port = rest.rsplit(":", 1)
@@ -149,7 +154,7 @@ async def open_source(
     _depth: int = 0,
 ) -> AsyncIterator[RestSource]:
     """A ready :class:`RestSource` with its HTTP client (closed on exit) and its lookup values."""
-    auth = build_auth(resolved.credential, resolved.base_url)
+    auth = build_auth(resolved.credential, resolved.base_url, token_format=token_format_of(resolved.credential))
     async with HttpClient(auth, retry=retry) as client:
         lookup = _lookup_values(resolved, home=home, now=now, retry=retry, depth=_depth)
         yield RestSource(resolved.config, client, now=now, lookup_values=lookup)

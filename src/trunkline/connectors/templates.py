@@ -21,6 +21,7 @@ import yaml
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from trunkline.core.config import HttpMethod, NoPagination, Pagination, StrictModel
+from trunkline.core.destination_config import MESSAGE_JSON, ContentFormat, RateLimit, RecordRules
 from trunkline.core.errors import ConfigError
 
 ParamType = Literal["string", "integer", "boolean", "datetime"]
@@ -91,6 +92,10 @@ class Template(StrictModel):
     pagination: Pagination = Field(default_factory=NoPagination)
     path_to_data: str | None = None
     path_to_metadata: str | None = None
+    content_format: ContentFormat = "json"
+    validate_records: RecordRules | None = Field(default=None, alias="validate")
+    rate_limits: list[RateLimit] = Field(default_factory=list)
+    upsert: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -197,6 +202,28 @@ def expand_template(
         "path_to_data": template.path_to_data,
         "path_to_metadata": template.path_to_metadata,
     }
+
+
+def expand_destination_template(
+    template: Template, params: dict[str, Any], base_url: str, *, where: str = "destination"
+) -> dict[str, Any]:
+    """Expand a destination template with parameter values into the manual fields of a destination.
+
+    Path parameters left at a record-field default (``id: "{id}"``) stay macros, rendered per record.
+    """
+    values = _resolve_params(template, params, where)
+    path = _PLACEHOLDER.sub(lambda match: _render_path_value(match, values), template.path)
+    expanded: dict[str, Any] = {
+        "method": template.method,
+        "url": base_url.rstrip("/") + path,
+        "headers": _render_mapping(template.headers, values),
+        "body": MESSAGE_JSON if template.body is None else _render_body(template.body, values),
+        "content_format": template.content_format,
+        "rate_limits": [limit.model_dump() for limit in template.rate_limits],
+    }
+    if template.validate_records is not None:
+        expanded["validate"] = template.validate_records.model_dump()
+    return expanded
 
 
 def _resolve_params(template: Template, params: dict[str, Any], where: str) -> dict[str, str]:

@@ -158,8 +158,13 @@ class NoAuth:
         return False
 
 
-def build_auth(credential: Credential | None, base_url: str | None) -> AuthProvider:
-    """Make the provider a credential asks for, bound to the origin of ``base_url``."""
+def build_auth(credential: Credential | None, base_url: str | None, *, token_format: str = "Bearer {token}"
+               ) -> AuthProvider:
+    """Make the provider a credential asks for, bound to the origin of ``base_url``.
+
+    ``token_format`` is how the service wants a ``token`` in ``Authorization`` (``Bearer {token}``, or
+    CallRail's ``Token token="{token}"``).
+    """
     if credential is None:
         return NoAuth()
     method = credential.resolved_auth()
@@ -178,11 +183,11 @@ def build_auth(credential: Credential | None, base_url: str | None) -> AuthProvi
             username=credential.username, password=credential.password.get_secret_value(),
             client_id=credential.client_id,
         )
-    headers = _static_headers(credential, method)
+    headers = _static_headers(credential, method, token_format)
     return StaticAuth(origin=origin, fixed_headers=headers, secret_values=tuple(v for v in headers.values() if v))
 
 
-def _static_headers(credential: Credential, method: str) -> dict[str, str]:
+def _static_headers(credential: Credential, method: str, token_format: str) -> dict[str, str]:
     if method == "access_headers":
         if not (credential.access_id and credential.access_token):
             raise ConfigError("credential.access_token", "access_id and access_token are both required",
@@ -192,9 +197,25 @@ def _static_headers(credential: Credential, method: str) -> dict[str, str]:
     if method == "bearer":
         if not credential.token:
             raise ConfigError("credential.token", "is required for bearer auth", fix="set token")
-        return {"Authorization": f"Bearer {credential.token.get_secret_value()}"}
+        return {"Authorization": token_format.format(token=credential.token.get_secret_value())}
     if method == "api_key":
         if not credential.api_key:
             raise ConfigError("credential.api_key", "is required for api_key auth", fix="set api_key")
         return {credential.api_key_header: credential.api_key.get_secret_value()}
     return {name: value.get_secret_value() for name, value in credential.headers.items()}
+
+
+def masked_auth_headers(credential: Credential | None, *, token_format: str = "Bearer {token}") -> dict[str, str]:
+    """The auth headers a credential adds, with every secret shown as ``****`` (for previews)."""
+    if credential is None:
+        return {}
+    method = credential.resolved_auth()
+    if method == "oauth_password":
+        return {"Authorization": "Bearer ****"}
+    if method == "access_headers":
+        return {"X-Auth-Access-Id": "****", "X-Auth-Access-Token": "****"}
+    if method == "bearer":
+        return {"Authorization": token_format.format(token="****")}
+    if method == "api_key":
+        return {credential.api_key_header: "****"}
+    return {name: "****" for name in credential.headers}

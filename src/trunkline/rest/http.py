@@ -33,12 +33,17 @@ USER_AGENT = "trunkline/0.1 (+https://github.com/trunkline)"
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: attempts in all, backoff bounds, and the longest Retry-After worth waiting."""
+    """How hard to try: attempts in all, backoff bounds, and the longest Retry-After worth waiting.
+
+    ``retry_all_methods`` retries POST and PATCH like the idempotent methods: only for endpoints where a
+    duplicate does no harm (the user says so with ``retry_non_idempotent: true``).
+    """
 
     attempts: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
     max_retry_after: float = 120.0
+    retry_all_methods: bool = False
 
 
 @dataclass
@@ -175,7 +180,7 @@ class HttpClient:
                     "limit", method=method, url=url, status=response.status_code,
                     fix="run again later (the run can resume), or raise the retry-after limit",
                 )
-            if method.upper() in IDEMPOTENT_METHODS or response.status_code == 429:
+            if self._may_retry(method) or response.status_code == 429:
                 raise _Retryable(error, retry_after)
             raise error
         if response.status_code >= 500:
@@ -201,7 +206,7 @@ class HttpClient:
         except httpx.HTTPError as error:
             failure = HttpError(f"the request failed ({type(error).__name__})", method=method, url=url,
                                 fix="check the network; the request is retried when that is safe")
-            if method.upper() in IDEMPOTENT_METHODS:
+            if self._may_retry(method):
                 raise _Retryable(failure, None) from None
             raise failure from None
         try:
@@ -225,7 +230,7 @@ class HttpClient:
         except httpx.HTTPError as error:
             failure = HttpError(f"the response was cut off ({type(error).__name__})", method=method, url=url,
                                 status=response.status_code, fix="try again; the request is retried when safe")
-            if method.upper() in IDEMPOTENT_METHODS:
+            if self._may_retry(method):
                 raise _Retryable(failure, None) from None
             raise failure from None
         response._content = b"".join(chunks)  # noqa: SLF001 - hand the bounded body to httpx's own accessors
@@ -241,6 +246,10 @@ class HttpClient:
             self._warned_origins.add(origin)
             log.warning("not sending the credential to %s: it belongs to %s", origin, self.auth.origin)
         return {}
+
+    def _may_retry(self, method: str) -> bool:
+        """Whether a failed attempt of ``method`` may be repeated without risking a duplicate."""
+        return self.retry.retry_all_methods or method.upper() in IDEMPOTENT_METHODS
 
     def _is_own_host(self, url: str) -> bool:
         return bool(self.auth.origin) and origin_of(url) == self.auth.origin

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
+from trunkline.connectors.babelforce.lead_upsert import LeadUpsert
 from trunkline.connectors.registry import ServiceSpec
 from trunkline.core.config import Credential
 from trunkline.core.errors import ConfigError
@@ -44,4 +45,5 @@ BABELFORCE = ServiceSpec(
     title="Babelforce",
     default_base_url=DEFAULT_BASE_URL,
     resolve_base_url=babelforce_base_url,
+    hooks={"outbound_leads": LeadUpsert},
 )

@@ -1,0 +1,174 @@
+"""``trunkline destination show|preview|test|run``: inspect and deliver records to one destination file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+import yaml
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.syntax import Syntax
+
+from trunkline.cli.state import console, err_console, print_json, run_async, show_progress, state_of
+from trunkline.connectors.resolve_destination import ResolvedDestination, effective_destination, load_destination
+from trunkline.flows.destination_jobs import (
+    DeliverySummary,
+    Exchange,
+    preview_destination,
+    run_destination,
+    send_test_records,
+)
+from trunkline.readers.files import read_records
+from trunkline.rest.destination import RecordOutcome
+
+app = typer.Typer(help="Show, preview, test and run destinations (YAML files).", no_args_is_help=True)
+
+DestinationFile = Annotated[Path, typer.Argument(help="The destination's YAML file.", show_default=False)]
+InputFile = Annotated[Path, typer.Option("--input", "-i", help="Records to send: .jsonl, .csv, .parquet or .json.",
+                                         show_default=False)]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def _load(ctx: typer.Context, destination: Path) -> ResolvedDestination:
+    return load_destination(destination, home=state_of(ctx).home)
+
+
+@app.command("show")
+def show(ctx: typer.Context, destination: DestinationFile, as_json: JsonFlag = False) -> None:
+    """Print the effective manual configuration of a destination (template expanded, secrets masked)."""
+    shown = effective_destination(_load(ctx, destination))
+    if as_json:
+        print_json(shown)
+    else:
+        console.print(yaml.safe_dump(shown, sort_keys=False, allow_unicode=True).rstrip(), markup=False,
+                      highlight=False)
+
+
+@app.command("preview")
+def preview(
+    ctx: typer.Context, destination: DestinationFile, input_file: InputFile,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many input records to render.")] = 5,
+    as_json: JsonFlag = False,
+) -> None:
+    """Print the exact requests the first records would be sent as (the Sample Payload panel); sends nothing."""
+    resolved = _load(ctx, destination)
+    requests, invalid = run_async(preview_destination(resolved, read_records(input_file), limit=limit))
+    if as_json:
+        print_json({"requests": requests, "not_sent": [_outcome(outcome) for outcome in invalid]})
+        return
+    for number, request in enumerate(requests, start=1):
+        _print_request(number, request)
+    _print_not_sent(invalid)
+
+
+@app.command("test")
+def test(
+    ctx: typer.Context, destination: DestinationFile, input_file: InputFile,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="How many input records to send.")] = 1,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send the first records for real and show each response beside its request (Send Test Data)."""
+    resolved = _load(ctx, destination)
+    exchanges = run_async(send_test_records(resolved, read_records(input_file), limit=limit))
+    if as_json:
+        print_json([_exchange(exchange) for exchange in exchanges])
+        return
+    for number, exchange in enumerate(exchanges, start=1):
+        if exchange.request:
+            _print_request(number, exchange.request)
+            status = exchange.status if exchange.status is not None else "no answer"
+            console.print(f"[bold]response {number}[/bold]: {status}", highlight=False)
+            if exchange.response_body is not None:
+                console.print(Syntax(json.dumps(exchange.response_body, indent=2, default=str), "json",
+                                     word_wrap=True))
+        for outcome in exchange.outcomes:
+            console.print(f"  row {outcome.row}: [bold]{outcome.status}[/bold]" +
+                          (f" — {outcome.reason}" if outcome.reason else ""), highlight=False)
+
+
+@app.command("run")
+def run(
+    ctx: typer.Context, destination: DestinationFile, input_file: InputFile,
+    rejects: Annotated[Path | None, typer.Option(
+        "--rejects", help="Where records that were not delivered go, with their reasons "
+        "[default: <destination>.rejected.jsonl beside the destination file].", show_default=False)] = None,
+    responses: Annotated[Path | None, typer.Option(
+        "--responses", help="Where captured responses go when capture_responses is set "
+        "[default: <capture name>.jsonl beside the destination file].", show_default=False)] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Send every input record, with progress and a summary (delivered, failed, invalid, review, held)."""
+    resolved = _load(ctx, destination)
+    base = destination.parent
+    rejects = rejects or base / f"{resolved.name}.rejected.jsonl"
+    if resolved.config.capture_responses and responses is None:
+        responses = base / f"{resolved.config.capture_responses}.jsonl"
+    summary = _run_with_progress(resolved, input_file, rejects, responses)
+    if as_json:
+        print_json(summary.as_dict())
+    else:
+        _print_summary(summary)
+    if summary.records and summary.outcomes["delivered"] < summary.records:
+        raise typer.Exit(1)
+
+
+def _run_with_progress(resolved: ResolvedDestination, input_file: Path, rejects: Path, responses: Path | None
+                       ) -> DeliverySummary:
+    records = read_records(input_file)
+    if not show_progress():
+        return run_async(run_destination(resolved, records, rejects=rejects, responses=responses))
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"),
+                  TextColumn("{task.fields[records]:,} records · {task.fields[delivered]:,} delivered · "
+                             "{task.fields[problems]:,} not delivered · {task.fields[requests]:,} requests"),
+                  TimeElapsedColumn(), console=err_console, transient=True) as progress:
+        task = progress.add_task(resolved.name, records=0, delivered=0, problems=0, requests=0)
+
+        def update(summary: DeliverySummary) -> None:
+            delivered = summary.outcomes["delivered"]
+            progress.update(task, records=summary.records, delivered=delivered,
+                            problems=summary.records - delivered, requests=summary.requests)
+
+        return run_async(run_destination(resolved, records, rejects=rejects, responses=responses,
+                                         on_progress=update))
+
+
+def _print_summary(summary: DeliverySummary) -> None:
+    counts = summary.outcomes
+    colour = "green" if counts["delivered"] == summary.records else "yellow"
+    console.print(
+        f"[{colour}]done[/{colour}] {summary.destination}: {summary.records:,} records — "
+        f"{counts['delivered']:,} delivered, {counts['failed']:,} failed, {counts['invalid']:,} invalid, "
+        f"{counts['review']:,} to review, {counts['held']:,} held; {summary.requests:,} requests "
+        f"({summary.retries} retried), {summary.seconds:.2f}s", highlight=False)
+    if summary.rejects:
+        console.print(f"not delivered, with reasons: {summary.rejects}", highlight=False)
+    if summary.responses:
+        console.print(f"responses captured: {summary.responses}", highlight=False)
+
+
+def _print_request(number: int, request: dict[str, Any]) -> None:
+    console.print(f"[bold]request {number}[/bold] (rows {', '.join(map(str, request['rows']))}): "
+                  f"{request['method']} {request['url']}", highlight=False)
+    for name, value in request["headers"].items():
+        console.print(f"  {name}: {value}", highlight=False, markup=False)
+    body = request["body"]
+    text = body if isinstance(body, str) else json.dumps(body, indent=2, ensure_ascii=False, default=str)
+    console.print(Syntax(text, "json", word_wrap=True))
+
+
+def _print_not_sent(outcomes: list[RecordOutcome]) -> None:
+    for outcome in outcomes:
+        console.print(f"[yellow]not sent[/yellow] row {outcome.row}: {outcome.reason}", highlight=False)
+
+
+def _outcome(outcome: RecordOutcome) -> dict[str, Any]:
+    return {"row": outcome.row, "status": outcome.status, "reason": outcome.reason,
+            "http_status": outcome.http_status}
+
+
+def _exchange(exchange: Exchange) -> dict[str, Any]:
+    return {"request": exchange.request, "status": exchange.status, "response_headers": exchange.response_headers,
+            "response_body": exchange.response_body, "error": exchange.error,
+            "outcomes": [_outcome(outcome) for outcome in exchange.outcomes]}
