@@ -233,3 +233,10 @@ def test_xml_entities_are_never_resolved() -> None:
     assert records == [{"a": None, "b": None}]
     assert "root:" not in json.dumps(records)
     assert "INJECTED" not in json.dumps(records)
+
+
+def test_an_empty_array_under_a_star_path_still_matches():
+    body = parse_body(b'{"items": [], "pagination": {"pages": 0}}', "application/json")
+    assert extract_records(body, "$.items[*]") == []
+    assert path_matches(body, "$.items[*]")
+    assert not path_matches(body, "$.calls[*]")

@@ -132,8 +132,17 @@ def value_at(body: ParsedBody, path: str, *, where: str = "path") -> Any:
 
 
 def path_matches(body: ParsedBody, path: str, *, where: str = "path_to_data") -> bool:
-    """Whether ``path`` selects anything at all in ``body`` (even an empty list)."""
-    return body.data is not None and bool(_find(body, path.strip(), where))
+    """Whether ``path`` selects anything at all in ``body`` (even an empty list).
+
+    A JSONPath ending in ``[*]`` over an empty array selects nothing, yet names the right place: the
+    array itself is looked for too, so an empty page is not mistaken for a wrong path.
+    """
+    if body.data is None:
+        return False
+    path = path.strip()
+    if _find(body, path, where):
+        return True
+    return body.kind == "json" and path.endswith("[*]") and bool(_find(body, path[:-3], where))
 
 
 def merge_metadata(record: Any, metadata: dict[str, Any]) -> dict[str, Any]:
