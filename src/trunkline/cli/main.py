@@ -61,7 +61,9 @@ def main() -> None:
     """Entry point of the ``trunkline`` console script."""
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except TrunklineError as error:
         if debug:
             raise
