@@ -189,3 +189,10 @@ def test_bad_destination_config_names_the_key_and_the_fix(sink, tmp_path):
         deliver(destination(sink, method="GET"), rows(1), rejects=tmp_path / "r.jsonl")
     with pytest.raises(ConfigError, match="destination.default_region"):
         deliver(destination(sink, default_region="XX"), rows(1), rejects=tmp_path / "r.jsonl")
+
+
+def test_an_excluded_field_still_fills_the_url(sink, tmp_path):
+    deliver(destination(sink, "/items/{id}", method="PUT", exclude=["id", "internal"]), rows(1),
+            rejects=tmp_path / "r.jsonl")
+    assert sink.app.state.received[0]["path"] == "/items/r0"
+    assert received_bodies(sink) == [{"name": "name 0"}]

@@ -1,7 +1,7 @@
 """The REST destination engine: records in, HTTP requests out, and one outcome per record.
 
-For each input record: remove the excluded attributes, apply the record rules (required fields,
-integers, E.164 phones), render URL, headers and body item with the record's fields as macros.
+For each input record: apply the record rules (required fields, integers, E.164 phones), render URL
+and headers with the record's fields as macros, remove the excluded attributes and render the body.
 Consecutive records with the same URL and headers are grouped into batches (``batch.size``, by the
 grouping algorithm). Each request is sent through the credential's HTTP client within the rate limits.
 
@@ -163,17 +163,17 @@ class RestDestination:
             yield from self.build(pending)
 
     def prepare(self, record: InputRecord) -> Entry | RecordOutcome:
-        """Exclude, check and render one record."""
+        """Check and render one record. URL and headers see every field; excluded ones leave the body only."""
         config = self.config
-        payload = {key: value for key, value in record.data.items() if key not in set(config.exclude)}
-        payload, problems = apply_rules(payload, config.validate_records, config.default_region)
+        checked, problems = apply_rules(record.data, config.validate_records, config.default_region)
         if problems:
             return RecordOutcome(record.row, record.data, "invalid", "; ".join(problems))
-        ctx = record_context(payload, self.now, config.date_format, config.time_unit)
+        payload = {key: value for key, value in checked.items() if key not in set(config.exclude)}
+        full = record_context(checked, self.now, config.date_format, config.time_unit)
         try:
-            url = render(config.url, url_context(ctx), where="destination.url")
-            headers = render_value(config.headers, ctx, where="destination.headers")
-            item = render_item(config.body, ctx)
+            url = render(config.url, url_context(full), where="destination.url")
+            headers = render_value(config.headers, full, where="destination.headers")
+            item = render_item(config.body, record_context(payload, self.now, config.date_format, config.time_unit))
         except MacroError as error:
             return RecordOutcome(record.row, record.data, "invalid", str(error))
         return Entry(record, payload, item, url, headers)

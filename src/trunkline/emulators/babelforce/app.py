@@ -1,8 +1,8 @@
 """The Babelforce API emulator as a Starlette app.
 
-``create_app`` builds the deterministic dataset and wires the routes. State on ``app.state``:
-``data`` (the ``Dataset``), ``credentials``, ``tokens`` (``TokenStore``), ``authenticator`` and
-``control`` (faults, request log, token expiry).
+``create_app`` builds the deterministic dataset and wires the read and write routes. State on
+``app.state``: ``data`` (the ``Dataset``, which the write routes change in place), ``credentials``,
+``tokens`` (``TokenStore``), ``authenticator`` and ``control`` (faults, request log, token expiry).
 """
 
 from __future__ import annotations
@@ -19,11 +19,18 @@ from . import (
     routes_calls,
     routes_config,
     routes_control,
+    routes_env_sync,
     routes_metrics,
     routes_oauth,
     routes_outbound,
     routes_tasks,
     routes_users,
+    routes_writes_activity,
+    routes_writes_campaigns,
+    routes_writes_config,
+    routes_writes_leads,
+    routes_writes_tasks,
+    routes_writes_users,
 )
 from .auth import Authenticator, TokenStore
 from .control import EmulatorControl
@@ -54,6 +61,13 @@ def create_app(
         *routes_config.ROUTES,
         *routes_tasks.ROUTES,
         *routes_users.ROUTES,
+        *routes_writes_leads.ROUTES,
+        *routes_writes_campaigns.ROUTES,
+        *routes_writes_config.ROUTES,
+        *routes_writes_activity.ROUTES,
+        *routes_writes_users.ROUTES,
+        *routes_writes_tasks.ROUTES,
+        *routes_env_sync.ROUTES,
     ]
     app = Starlette(
         routes=routes,

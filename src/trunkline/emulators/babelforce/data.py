@@ -4,12 +4,17 @@ Equal ``seed``, ``size`` and ``now`` give an identical dataset. Every timestamp 
 the anchor ``now`` so "the last day" always holds data. Entities are the dicts served on the wire
 (minus envelopes); a few side tables (``call_stats``, ``user_profiles``) hold facts the wire shapes
 do not carry but that reporting rows, metrics and SCIM derive from.
+
+The write endpoints change the dataset in place: new entities go into their list and ``by_id``,
+the dialer keeps one ``Hopper`` per campaign in ``hoppers``, and written or created sessions live in
+``sessions``. ``clock()`` is the emulator's current time: the anchor plus the time since the build.
 """
 
 from __future__ import annotations
 
 import gc
 import random
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -23,8 +28,10 @@ from .gen_directory import generate_directory
 from .gen_outbound import generate_outbound
 from .gen_tasks import generate_tasks
 from .gen_traffic import generate_traffic
+from .hopper import Hopper, fill_all
+from .session_store import SessionStore
 from .sessions import session_item
-from .timeutil import to_epoch
+from .timeutil import iso, to_epoch
 
 Entity = dict[str, Any]
 
@@ -117,13 +124,19 @@ class Dataset:
     outbound_campaigns: list[Entity]
     leads_by_list: dict[str, list[Entity]]
     tasks: list[Entity]
+    calendars: list[Entity] = field(default_factory=list)
+    env_sync_jobs: list[Entity] = field(default_factory=list)
+    hoppers: dict[str, Hopper] = field(default_factory=dict)
+    sessions: SessionStore = field(default_factory=SessionStore)
+    started: float = field(default_factory=time.time)
     by_id: dict[str, dict[str, Entity]] = field(default_factory=dict)
     session_roots: dict[str, str] = field(default_factory=dict)
     conference_by_session: dict[str, str] = field(default_factory=dict)
 
     def index(self) -> None:
-        """(Re)build the lookup maps: ``by_id`` (one id → entity map per collection), ``session_roots``
-        (session id → id of its oldest top-level call) and ``conference_by_session``."""
+        """(Re)build the lookup maps: ``by_id`` (one id → entity map per collection, plus ``leads`` over
+        every list), ``session_roots`` (session id → id of its oldest top-level call) and
+        ``conference_by_session``."""
         collections = {
             "agents": self.agents,
             "numbers": self.numbers,
@@ -141,8 +154,11 @@ class Dataset:
             "outbound_campaigns": self.outbound_campaigns,
             "tasks": self.tasks,
             "users": self.users,
+            "calendars": self.calendars,
+            "env_sync_jobs": self.env_sync_jobs,
         }
         self.by_id = {name: {item["id"]: item for item in items} for name, items in collections.items()}
+        self.by_id["leads"] = {lead["id"]: lead for leads in self.leads_by_list.values() for lead in leads}
         self.session_roots = {}
         for call in reversed(self.calls):
             if "parentId" not in call:
@@ -155,8 +171,28 @@ class Dataset:
         }
 
     def session(self, session_id: str) -> Entity | None:
-        """The session item for ``session_id`` (derived on demand), or None if no call has it."""
-        return session_item(self, session_id)
+        """The session item for ``session_id``: the stored one if it was created or written, else the
+        call session derived on demand; None if neither exists."""
+        return self.sessions.get(session_id) or session_item(self, session_id)
+
+    def clock(self) -> float:
+        """The emulator's current unix time: the anchor ``now`` plus the wall-clock time since the build."""
+        return self.now_epoch + time.time() - self.started
+
+    def timestamp(self) -> str:
+        """``clock()`` as a wire timestamp, for entities created or changed now."""
+        return iso(self.clock())
+
+    def add(self, collection: str, entity: Entity, newest_first: bool = False) -> Entity:
+        """Add a created entity to the list attribute ``collection`` (at the front for newest-first
+        lists) and to ``by_id``; returns it."""
+        items: list[Entity] = getattr(self, collection)
+        if newest_first:
+            items.insert(0, entity)
+        else:
+            items.append(entity)
+        self.by_id[collection][entity["id"]] = entity
+        return entity
 
 
 def make_credentials(seed: int) -> Credentials:
@@ -188,6 +224,7 @@ def build_dataset(seed: int = 0, size: str = "small", now: datetime | None = Non
     with _no_gc():
         dataset = _generate(fake, profile, seed, size, anchor, credentials)
         dataset.index()
+        fill_all(dataset)
     return dataset
 
 

@@ -1,8 +1,9 @@
 """Error bodies in the three formats the Babelforce APIs use, and the exception routes raise.
 
 * v2 (and auth, rate limits): ``{"success": false, "code": "NOT_FOUND", "message": "..."}``
-* v3 task automation: ``{"error_message": "...", "error_detail": "NOT_FOUND"}``
-* SCIM (RFC 7644): ``{"schemas": [...Error], "status": "404", "detail": "..."}``
+* v3 task automation (and its ``/api/v2/tasks`` alias): ``{"error_message": "...", "error_detail": "NOT_FOUND"}``
+* SCIM (RFC 7644): ``{"schemas": [...Error], "status": "409", "scimType": "uniqueness", "detail": "..."}``
+  (``scimType`` only for invalid values and conflicts)
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 SCIM_ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
+VALIDATION_ERROR = "VALIDATION_ERROR"
+V3_PREFIXES = ("/api/v3/", "/api/v2/tasks")
+_SCIM_TYPES = {VALIDATION_ERROR: "invalidValue", "CONFLICT": "uniqueness"}
 
 _CODES = {
     400: "BAD_REQUEST",
@@ -19,6 +23,7 @@ _CODES = {
     403: "FORBIDDEN",
     404: "NOT_FOUND",
     405: "METHOD_NOT_ALLOWED",
+    409: "CONFLICT",
     429: "RATE_LIMITED",
     500: "INTERNAL_ERROR",
     502: "BAD_GATEWAY",
@@ -58,10 +63,13 @@ def error_for_path(
 ) -> Response:
     """An error response in the format of the API that ``path`` belongs to."""
     code = code or code_for(status)
-    if path.startswith("/api/v3/"):
+    if path.startswith(V3_PREFIXES):
         return JSONResponse({"error_message": message, "error_detail": code}, status_code=status, headers=headers)
     if path.startswith("/auth/scim/"):
-        body = {"schemas": [SCIM_ERROR_SCHEMA], "status": str(status), "detail": message}
+        body = {"schemas": [SCIM_ERROR_SCHEMA], "status": str(status)}
+        if code in _SCIM_TYPES:
+            body["scimType"] = _SCIM_TYPES[code]
+        body["detail"] = message
         return JSONResponse(body, status_code=status, headers=headers, media_type="application/scim+json")
     return v2_error(status, message, code, headers)
 

@@ -91,9 +91,9 @@ def unpaged(items: Sequence[Any]) -> JSONResponse:
     return JSONResponse({"items": list(items), "success": True})
 
 
-def item(entity: Any) -> JSONResponse:
-    """The v2 single-item envelope ``{"item": ..., "success": true}``."""
-    return JSONResponse({"item": entity, "success": True})
+def item(entity: Any, status_code: int = 200) -> JSONResponse:
+    """The v2 single-item envelope ``{"item": ..., "success": true}`` (``status_code`` 201 for creates)."""
+    return JSONResponse({"item": entity, "success": True}, status_code=status_code)
 
 
 def v3_paginated(request: Request, records: Sequence[Entity]) -> JSONResponse:

@@ -1,5 +1,5 @@
-"""Account configuration: queues, numbers, IVR applications, business hours, triggers and the
-invented call-flow view."""
+"""Account configuration: queues, numbers, IVR applications, business hours, calendars, triggers and
+the invented call-flow view."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ _COLLECTIONS = (
     ("/api/v2/numbers", "numbers", "number", {"number": contains("number"), "enabled": flag("enabled")}),
     ("/api/v2/applications", "applications", "application", {**_NAMED, "module": equals("module")}),
     ("/api/v2/business-hours", "business_hours", "business hours", _NAMED),
+    ("/api/v2/calendars", "calendars", "calendar", _NAMED),
     ("/api/v2/triggers", "triggers", "trigger", {**_NAMED, "type": equals("type")}),
     # Invented: the real API has no call-flow resource (see docs/emulators.md).
     ("/api/v2/call-flows", "call_flows", "call flow", {**_NAMED, "enabled": flag("enabled")}),

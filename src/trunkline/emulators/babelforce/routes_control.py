@@ -1,4 +1,5 @@
-"""Test controls under ``/_emulator/`` (no authentication): faults, token expiry, request log, health."""
+"""Test controls under ``/_emulator/`` (no authentication): faults, token expiry, request log, health,
+and dialling a campaign's hopper."""
 
 from __future__ import annotations
 
@@ -9,7 +10,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from . import hopper
 from .control import EmulatorControl
+
+# Terminal DialStatus values a dial may end with.
+DIAL_OUTCOMES = ("no_answer", "busy", "answering_machine", "voicemail", "disconnected_number", "not_interested",
+                 "callback", "sale", "do_not_call", "dispo", "not_viable")
 
 
 def _control(request: Request) -> EmulatorControl:
@@ -69,6 +75,27 @@ async def requests_log(request: Request) -> Response:
     return JSONResponse({"requests": _control(request).requests()})
 
 
+async def dial(request: Request) -> Response:
+    """Dial the first ``count`` leads of a campaign's hopper: ``{"count": 5, "status": "no_answer"}``.
+    They end with ``status`` (default ``no_answer``), leave the hopper, and the hopper is refilled."""
+    data = request.app.state.data
+    campaign_id = request.path_params["campaign_id"]
+    if campaign_id not in data.by_id["outbound_campaigns"]:
+        return JSONResponse({"error": f"outbound campaign '{campaign_id}' not found"}, status_code=404)
+    try:
+        spec = await _json_object(request)
+        count = spec.get("count", 1)
+        status = spec.get("status", "no_answer")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+            raise ValueError(f"count must be a whole number of at least 1, got {count!r}")
+        if status not in DIAL_OUTCOMES:
+            raise ValueError(f"status must be one of {', '.join(DIAL_OUTCOMES)}, got {status!r}")
+    except ValueError as error:
+        return _bad(str(error))
+    dialled = hopper.dial(data, campaign_id, count, status, data.timestamp())
+    return JSONResponse({"dialled": dialled, "hopper": hopper.items(data, campaign_id)})
+
+
 async def health(request: Request) -> Response:
     """Liveness plus what the emulator serves."""
     data = request.app.state.data
@@ -82,4 +109,5 @@ ROUTES = [
     Route("/_emulator/tokens/expire", expire_tokens, methods=["POST"]),
     Route("/_emulator/requests", requests_log, methods=["GET", "DELETE"]),
     Route("/_emulator/health", health, methods=["GET"]),
+    Route("/_emulator/dialer/{campaign_id}/dial", dial, methods=["POST"]),
 ]

@@ -8,6 +8,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .data import Dataset
 from .errors import ApiError, not_found
 from .listing import Entity, dataset, item_endpoint, principal
 from .paging import item, scim_list, single_page
@@ -45,12 +46,18 @@ async def account(request: Request) -> Response:
                  "customer": customer})  # fmt: skip
 
 
+def _external_id(data: Dataset, user: Entity) -> str:
+    """The SCIM ``externalId``: the linked agent's source id, or the one given at SCIM creation ("" if none)."""
+    return user.get("agent", {}).get("sourceId") or data.user_profiles[user["id"]].get("externalId", "")
+
+
 def scim_user(request: Request, user: Entity) -> Entity:
     """A user as an RFC 7643 core ``User`` resource."""
     profile = dataset(request).user_profiles[user["id"]]
     resource: Entity = {"schemas": [SCIM_USER_SCHEMA], "id": user["id"]}
-    if user.get("agent", {}).get("sourceId"):
-        resource["externalId"] = user["agent"]["sourceId"]
+    external_id = _external_id(dataset(request), user)
+    if external_id:
+        resource["externalId"] = external_id
     resource.update(
         {
             "userName": user["email"],
@@ -74,7 +81,7 @@ def scim_user(request: Request, user: Entity) -> Entity:
     return resource
 
 
-def _scim_filter(users_: list[Entity], expression: str) -> list[Entity]:
+def _scim_filter(data: Dataset, users_: list[Entity], expression: str) -> list[Entity]:
     """Apply ``userName``/``emails.value``/``externalId``/``active`` ``eq`` filters (case-insensitive)."""
     match = _SCIM_FILTER.match(expression)
     if match is None:
@@ -83,7 +90,7 @@ def _scim_filter(users_: list[Entity], expression: str) -> list[Entity]:
     if attribute in ("username", "emails.value", "emails"):
         return [user for user in users_ if user["email"].lower() == value]
     if attribute == "externalid":
-        return [user for user in users_ if user.get("agent", {}).get("sourceId", "").lower() == value]
+        return [user for user in users_ if _external_id(data, user).lower() == value]
     if attribute == "active":
         return [user for user in users_ if str(user["enabled"]).lower() == value]
     raise ApiError(400, f"cannot filter on '{match.group(1)}': use userName, emails.value, externalId or active")
@@ -91,10 +98,11 @@ def _scim_filter(users_: list[Entity], expression: str) -> list[Entity]:
 
 async def scim_users(request: Request) -> Response:
     """``GET /auth/scim/v2/Users``: a SCIM ListResponse (``startIndex``/``count``, ``filter``)."""
-    found = dataset(request).users
+    data = dataset(request)
+    found = data.users
     expression = request.query_params.get("filter")
     if expression:
-        found = _scim_filter(found, expression)
+        found = _scim_filter(data, found, expression)
     return scim_list(request, found, lambda user: scim_user(request, user))
 
 
