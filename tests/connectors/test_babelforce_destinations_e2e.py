@@ -181,10 +181,15 @@ def test_send_sms_submit_task_start_sync_and_scim(bf, tmp_path):
     assert send(bf, tmp_path, "send_sms", [{"to": "+4915112345678", "text": "Your appointment is at 10"},
                                            {"to": "nope", "text": "x"}]).outcomes["invalid"] == 1
     assert any(sms["to"] == "+4915112345678" for sms in items(api(bf), "/api/v2/sms"))
-    task = send(bf, tmp_path, "submit_task", [{"body": {"ticket": 42}, "type": "crm.callback"}])
+    task = send(bf, tmp_path, "submit_task", [{"body": {"ticket": 42}, "type": "crm.callback"}],
+                capture_responses="tasks")
     assert task.outcomes["delivered"] == 1
-    sync = send(bf, tmp_path, "start_sync", [{"target": "sandbox"}])
+    task_id = json.loads((tmp_path / "tasks.jsonl").read_text())["body"]["id"]
+    assert api(bf).get(f"/api/v3/tasks/{task_id}").json()["body"] == {"ticket": 42}
+    sync = send(bf, tmp_path, "start_sync", [{"target": "sandbox"}], capture_responses="syncs")
     assert sync.outcomes["delivered"] == 1
+    job_id = json.loads((tmp_path / "syncs.jsonl").read_text())["body"]["item"]["id"]
+    assert api(bf).get(f"/api/v2/env-sync/jobs/{job_id}").status_code == 200
     user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "scim.user@example.com",
             "name": {"givenName": "Scim", "familyName": "User"}, "active": True}
     assert send(bf, tmp_path, "create_user_scim", [user, user]).outcomes["failed"] == 1
