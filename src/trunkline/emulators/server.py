@@ -50,8 +50,13 @@ def _config(app: Any, **options: Any) -> uvicorn.Config:
 
 
 def bind(host: str, port: int) -> socket.socket:
-    """A listening TCP socket on ``host:port`` (port 0 = a free port); raises ``OSError`` if taken."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    """A listening TCP socket on ``host:port`` (port 0 = a free port); raises ``OSError`` if taken.
+
+    The protocol is given explicitly: asyncio only sets ``TCP_NODELAY`` on accepted sockets whose
+    ``proto`` is ``IPPROTO_TCP``, and without it every keep-alive response waits ~40 ms on Nagle's
+    algorithm and delayed ACKs.
+    """
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(128)
