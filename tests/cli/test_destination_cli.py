@@ -56,7 +56,7 @@ def test_preview_prints_the_requests_masks_secrets_and_sends_nothing(setup, bf):
     assert '"number": "+4915112345002"' in result.stdout  # normalised to E.164
     assert "not sent row 2: number: '12' is not a valid phone number" in " ".join(result.stdout.split())
     assert env["BF_PASSWORD"] not in result.stdout + result.stderr
-    assert bf.app.state.control.requests() == []
+    assert not [entry for entry in bf.app.state.control.requests() if entry["path"].endswith("/leads")]
     as_json = json.loads(run_cli("destination", "preview", str(destination), "-i", str(records), "--json",
                                  env=env).stdout)
     assert [request["rows"] for request in as_json["requests"]] == [[0], [1]]

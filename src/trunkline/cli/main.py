@@ -15,7 +15,16 @@ from typing import Annotated
 import typer
 
 from trunkline import __version__
-from trunkline.cli import credentials_cmd, demo_cmd, destination_cmd, emulator_cmd, source_cmd, templates_cmd
+from trunkline.cli import (
+    credentials_cmd,
+    demo_cmd,
+    destination_cmd,
+    emulator_cmd,
+    flow_cmd,
+    nexset_cmd,
+    source_cmd,
+    templates_cmd,
+)
 from trunkline.cli.state import CliState
 from trunkline.core.errors import ConfigError, TrunklineError
 
@@ -29,6 +38,10 @@ app = typer.Typer(
 app.add_typer(templates_cmd.app, name="templates")
 app.add_typer(source_cmd.app, name="source")
 app.add_typer(destination_cmd.app, name="destination")
+app.add_typer(nexset_cmd.app, name="nexset")
+app.add_typer(flow_cmd.flow_app, name="flow")
+app.add_typer(flow_cmd.dead_app, name="deadletters")
+app.command("serve")(flow_cmd.serve_command)
 app.add_typer(credentials_cmd.app, name="credentials")
 app.add_typer(emulator_cmd.app, name="emulator")
 app.command(name="demo")(demo_cmd.demo)

@@ -74,7 +74,7 @@ class SchemaBuilder:
                 seen.type = kind
                 seen.example = _example(value)
             elif seen.type != kind:
-                seen.type = _widen(seen.type, kind)
+                seen.type = widen(seen.type, kind)
 
     def fields(self) -> list[FieldSchema]:
         """The schema so far, fields in the order they were first seen."""
@@ -128,7 +128,7 @@ def _looks_like_datetime(text: str) -> bool:
     return True
 
 
-def _widen(current: str, new: str) -> str:
+def widen(current: str, new: str) -> str:
     """The type that holds values of both ``current`` and ``new`` (neither is ``null``)."""
     if {current, new} == {"integer", "number"}:
         return "number"

@@ -1,0 +1,280 @@
+"""Run a flow once: fetch (in incremental windows), transform, append to the nexset, deliver.
+
+Order of work, chosen so that a run killed at any moment loses nothing (docs/flows.md):
+
+1. The run is registered and added to the flow's *undelivered runs* before anything is fetched.
+2. Each window's records are appended to the nexset (parts appear atomically); the high-water mark
+   moves to the window's end only after its records are in the nexset.
+3. Every undelivered run's records (this one's and any left by a crashed run) are read back from the
+   nexset and delivered to each destination; API destinations go through the delivery ledger, so a
+   record acknowledged before a crash is not sent again. A run leaves the undelivered list only when
+   every destination has taken its records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import queue
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from trunkline.connectors.resolve import open_source, resolve_source
+from trunkline.connectors.resolve_destination import load_destination, resolve_destination
+from trunkline.core.config import config_error_from
+from trunkline.core.errors import ConfigError
+from trunkline.core.flow_config import ApiDestination, DataDestination, FileDestination, FlowConfig, Incremental
+from trunkline.core.yamlfile import load_yaml_file
+from trunkline.flows.data_delivery import deliver_to_table, write_file
+from trunkline.flows.ledger_delivery import deliver_with_ledger
+from trunkline.flows.transforms import apply_transforms
+from trunkline.readers.files import read_records
+from trunkline.store.metadata import MetadataStore, RunRecord
+from trunkline.store.nexsets import NexsetStore
+
+ProgressCallback = Callable[[str, dict[str, Any]], None]
+UNDELIVERED = "undelivered_runs"
+HIGH_WATER_MARK = "high_water_mark"
+
+
+@dataclass
+class LoadedFlow:
+    """A validated flow and the folder its relative paths are read from."""
+
+    config: FlowConfig
+    path: Path | None
+    base_dir: Path
+
+    @property
+    def name(self) -> str:
+        """The flow's name."""
+        return self.config.name
+
+
+@dataclass(frozen=True)
+class Window:
+    """One incremental window ``[start, end)``."""
+
+    start: datetime
+    end: datetime
+
+
+def load_flow(flow: Path | str | Mapping[str, Any]) -> LoadedFlow:
+    """Read and validate a flow file (or mapping). Errors name the key (``flow.destinations[0].type``)."""
+    if isinstance(flow, Mapping):
+        raw, path, base_dir = dict(flow), None, Path.cwd()
+    else:
+        path = Path(flow).resolve()
+        raw, base_dir = load_yaml_file(path, root="flow"), path.parent
+    try:
+        config = FlowConfig.model_validate(raw)
+    except ValidationError as error:
+        raise config_error_from(error, "flow") from None
+    return LoadedFlow(config=config, path=path, base_dir=base_dir)
+
+
+def windows(incremental: Incremental, mark: datetime | None, now: datetime) -> list[Window]:
+    """The windows still to fetch: from the mark (or the configured start) up to ``now - lag``."""
+    end_of_data = now - incremental.lag
+    start = mark or incremental.start
+    found: list[Window] = []
+    while start < end_of_data:
+        end = min(start + incremental.window, end_of_data)
+        found.append(Window(start, end))
+        start = end
+    return found
+
+
+async def run_flow(
+    flow: LoadedFlow, *, store: MetadataStore, nexsets: NexsetStore, home: Path | None = None,
+    now: datetime | None = None, on_progress: ProgressCallback | None = None,
+) -> RunRecord:
+    """Run ``flow`` once and return its finished run record (status succeeded or failed)."""
+    config = flow.config
+    store.register_flow(config.name, str(flow.path or ""), config.schedule)
+    store.mark_interrupted(config.name)
+    run = store.start_run(config.name)
+    counts: dict[str, Any] = {"fetched": 0, "windows": 0, "destinations": {}}
+    moment = now or datetime.now(UTC)
+    try:
+        undelivered = [*(store.get_state(config.name, UNDELIVERED) or []), run.id]
+        store.set_state(config.name, UNDELIVERED, undelivered)
+        await _fetch(flow, run.id, store=store, nexsets=nexsets, home=home, now=moment, counts=counts,
+                     on_progress=on_progress)
+        store.update_run(run.id, counts)
+        for run_id in list(undelivered):
+            await _deliver_run(flow, run_id, run.id, store=store, nexsets=nexsets, home=home, now=moment,
+                               counts=counts, on_progress=on_progress)
+            undelivered.remove(run_id)
+            store.set_state(config.name, UNDELIVERED, undelivered)
+    except Exception as error:  # the run is recorded as failed with its reason, then the error goes on up
+        store.finish_run(run.id, "failed", counts, error=str(error))
+        raise
+    problems = sum(step.get("dead", 0) + step.get("failed", 0) for step in counts["destinations"].values())
+    return store.finish_run(run.id, "succeeded", counts,
+                            error=f"{problems} record(s) not delivered: see trunkline deadletters list" if problems
+                            else None)
+
+
+async def _fetch(flow: LoadedFlow, run_id: str, *, store: MetadataStore, nexsets: NexsetStore, home: Path | None,
+                 now: datetime, counts: dict[str, Any], on_progress: ProgressCallback | None) -> None:
+    config = flow.config
+    if config.incremental is None:
+        appended = nexsets.append(config.nexset_name, _transformed(flow, _source_records(flow, home, now, None)),
+                                  run_id=run_id, source=config.name)
+        counts["fetched"] += appended.records
+        _note_drift(counts, appended)
+        return
+    mark_text = store.get_state(config.name, HIGH_WATER_MARK)
+    mark = datetime.fromisoformat(mark_text) if mark_text else None
+    for window in windows(config.incremental, mark, now):
+        appended = nexsets.append(config.nexset_name,
+                                  _transformed(flow, _source_records(flow, home, now, window)),
+                                  run_id=run_id, source=config.name)
+        counts["fetched"] += appended.records
+        counts["windows"] += 1
+        _note_drift(counts, appended)
+        store.set_state(config.name, HIGH_WATER_MARK, window.end.isoformat())
+        if on_progress is not None:
+            on_progress("fetch", {"window": f"{window.start:%Y-%m-%d %H:%M} → {window.end:%Y-%m-%d %H:%M}",
+                                  "records": counts["fetched"]})
+
+
+def _note_drift(counts: dict[str, Any], appended: Any) -> None:
+    report = getattr(appended, "schema_changes", None)
+    if report:
+        counts.setdefault("schema_changes", []).append(str(report))
+
+
+def _transformed(flow: LoadedFlow, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    return apply_transforms(records, flow.config.transforms)
+
+
+def _source_records(flow: LoadedFlow, home: Path | None, now: datetime, window: Window | None
+                    ) -> Iterator[dict[str, Any]]:
+    """The source's records for one window (or all), as a synchronous stream."""
+    source = flow.config.source
+    if isinstance(source, dict) and source.get("type") == "file":
+        path = Path(source["path"])
+        yield from read_records(path if path.is_absolute() else flow.base_dir / path, source.get("format"))
+        return
+    raw, name, base_dir = _source_mapping(flow, source)
+    if window is not None:
+        incremental = flow.config.incremental
+        assert incremental is not None
+        if "template" not in raw:
+            raise ConfigError("flow.incremental", "needs a template source (its date parameters carry the window)",
+                              fix="use a template source such as list_call_records, or remove incremental")
+        params = dict(raw.get("params") or {})
+        params[incremental.start_param] = window.start.strftime("%Y-%m-%dT%H:%M:%SZ")
+        params[incremental.end_param] = window.end.strftime("%Y-%m-%dT%H:%M:%SZ")
+        raw = {**raw, "params": params}
+    resolved = resolve_source(raw, name=name, home=home, base_dir=base_dir)
+    yield from _drain(resolved, home, now)
+
+
+def _source_mapping(flow: LoadedFlow, source: str | dict[str, Any]) -> tuple[dict[str, Any], str, Path]:
+    if isinstance(source, dict):
+        return dict(source), f"{flow.name}-source", flow.base_dir
+    path = Path(source)
+    path = path if path.is_absolute() else flow.base_dir / path
+    return dict(load_yaml_file(path, root="source")), path.stem, path.parent
+
+
+def _drain(resolved: Any, home: Path | None, now: datetime) -> Iterator[dict[str, Any]]:
+    """The async source's records as a synchronous stream (the nexset writer pulls them).
+
+    The source runs on its own event loop in a helper thread and hands over whole pages through a
+    small queue, so memory stays bounded by a few pages and errors reach the reader.
+    """
+    pages: queue.Queue[list[dict[str, Any]] | BaseException | None] = queue.Queue(maxsize=4)
+    stop = threading.Event()
+
+    async def produce() -> None:
+        async with open_source(resolved, home=home, now=now) as source:
+            async for page in source.pages():
+                while not stop.is_set():
+                    try:
+                        pages.put(page.records, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+
+    def worker() -> None:
+        try:
+            asyncio.run(produce())
+            pages.put(None)
+        except BaseException as error:  # handed to the reader, which raises it
+            pages.put(error)
+
+    thread = threading.Thread(target=worker, name=f"source-{resolved.name}", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = pages.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield from item
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+async def _deliver_run(flow: LoadedFlow, run_id: str, current_run: str, *, store: MetadataStore,
+                       nexsets: NexsetStore, home: Path | None, now: datetime, counts: dict[str, Any],
+                       on_progress: ProgressCallback | None) -> None:
+    config = flow.config
+    for index, destination in enumerate(config.destinations):
+        label = destination_label(destination, index)
+        step = counts["destinations"].setdefault(label, {})
+        records = (record for record in nexsets.read(config.nexset_name, run_id=run_id))
+        if isinstance(destination, ApiDestination):
+            resolved = api_destination(flow, destination, home)
+            summary = await deliver_with_ledger(
+                resolved, records, store=store, flow=config.name, destination=label, key=destination.key,
+                max_attempts=destination.max_attempts, run_id=current_run, now=now)
+            _add(step, summary.as_dict())
+        elif isinstance(destination, FileDestination):
+            _add(step, write_file(destination, records, run_id=run_id, base_dir=flow.base_dir))
+        else:
+            _add(step, deliver_to_table(destination, records, base_dir=flow.base_dir))
+        if on_progress is not None:
+            on_progress("deliver", {"destination": label, **step})
+
+
+def destination_label(destination: ApiDestination | FileDestination | DataDestination, index: int) -> str:
+    """The name a destination goes by in run counts and the ledger."""
+    if isinstance(destination, ApiDestination):
+        if destination.name:
+            return destination.name
+        if isinstance(destination.destination, str):
+            return Path(destination.destination).stem
+        return f"api-{index + 1}"
+    if isinstance(destination, FileDestination):
+        return f"{destination.type}:{Path(destination.path).name}"
+    return f"{destination.type}:{destination.options.get('table', index + 1)}"
+
+
+def api_destination(flow: LoadedFlow, destination: ApiDestination, home: Path | None) -> Any:
+    """The resolved destination of an API step (a file beside the flow, or inline)."""
+    if isinstance(destination.destination, dict):
+        return resolve_destination(destination.destination, name=f"{flow.name}-destination", home=home,
+                                   base_dir=flow.base_dir)
+    path = Path(destination.destination)
+    return load_destination(path if path.is_absolute() else flow.base_dir / path, home=home)
+
+
+def _add(step: dict[str, Any], numbers: Mapping[str, Any]) -> None:
+    for name, value in numbers.items():
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            step[name] = step.get(name, 0) + value
+

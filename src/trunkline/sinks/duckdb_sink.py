@@ -1,0 +1,160 @@
+"""The DuckDB table destination: a run's records into a table of a DuckDB database file.
+
+Each batch travels as one Arrow table (DuckDB reads it without copying row by row), so memory holds
+one batch. Merge needs no constraint on the table: a batch updates the rows whose key it carries
+(only where a value differs) and inserts the others, both in the run's transaction. DuckDB refuses
+to change the type of a column covered by an index, so tables this writer creates have none, and
+widening works on them. Column names are case-insensitive in DuckDB, as they are here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, ClassVar
+
+import duckdb
+import pyarrow as pa
+
+from trunkline.core.sink_config import DuckDBSinkConfig
+from trunkline.sinks.columns import Kind
+from trunkline.sinks.table_writer import Column, Row, TableWriter, quote_identifier
+
+_BATCH = "trunkline_batch"
+_ARROW_TYPES = {
+    Kind.BOOLEAN: pa.bool_(),
+    Kind.BIGINT: pa.int64(),
+    Kind.DOUBLE: pa.float64(),
+    Kind.TIMESTAMPTZ: pa.timestamp("us", tz="UTC"),
+    Kind.JSON: pa.string(),
+    Kind.TEXT: pa.string(),
+    Kind.OTHER: pa.string(),
+}
+
+
+class DuckDBWriter(TableWriter):
+    """Writes records into ``config.table`` of the DuckDB file ``config.path`` (both created if missing)."""
+
+    type_names: ClassVar[dict[Kind, str]] = {
+        Kind.BOOLEAN: "BOOLEAN",
+        Kind.BIGINT: "BIGINT",
+        Kind.DOUBLE: "DOUBLE",
+        Kind.TIMESTAMPTZ: "TIMESTAMPTZ",
+        Kind.JSON: "JSON",
+        Kind.TEXT: "VARCHAR",
+    }
+    kind_of_type: ClassVar[dict[str, Kind]] = {
+        "boolean": Kind.BOOLEAN,
+        "bigint": Kind.BIGINT,
+        "double": Kind.DOUBLE,
+        "timestamp with time zone": Kind.TIMESTAMPTZ,
+        "json": Kind.JSON,
+        "varchar": Kind.TEXT,
+    }
+    database_errors = (duckdb.Error,)
+    case_insensitive_names = True
+    default_schema = "main"
+    config: DuckDBSinkConfig
+    _conn: duckdb.DuckDBPyConnection | None = None
+
+    @property
+    def _table(self) -> str:
+        return f"{quote_identifier(self.schema)}.{quote_identifier(self.config.table)}"
+
+    def _sql(self, statement: str, *params: object) -> tuple[Any, ...]:
+        """Run one statement; return its first row (DML returns its row count)."""
+        assert self._conn is not None
+        return self._conn.execute(statement, list(params)).fetchone() or ()
+
+    def _connect(self) -> None:
+        path = Path(self.config.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = duckdb.connect(str(path))
+        self._conn.execute("SET TimeZone = 'UTC'")
+        self._conn.begin()
+        self._sql(f"CREATE SCHEMA IF NOT EXISTS {quote_identifier(self.schema)}")
+
+    def _read_columns(self) -> list[tuple[str, str]] | None:
+        assert self._conn is not None
+        found = self._conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_catalog = current_database()"
+            " AND lower(table_schema) = lower(?) AND lower(table_name) = lower(?) ORDER BY ordinal_position",
+            [self.schema, self.config.table],
+        ).fetchall()
+        return [(name, sql_type) for name, sql_type in found] or None
+
+    def _delete_all(self) -> int:
+        return self._sql(f"DELETE FROM {self._table}")[0]
+
+    def _create_table(self, columns: Mapping[str, Kind]) -> None:
+        definitions = ", ".join(f"{quote_identifier(name)} {self.type_names[kind]}" for name, kind in columns.items())
+        self._sql(f"CREATE TABLE {self._table} ({definitions})")
+
+    def _add_column(self, name: str, kind: Kind) -> None:
+        self._sql(f"ALTER TABLE {self._table} ADD COLUMN {quote_identifier(name)} {self.type_names[kind]}")
+
+    def _alter_column(self, name: str, kind: Kind) -> None:
+        self._sql(f"ALTER TABLE {self._table} ALTER COLUMN {quote_identifier(name)} TYPE {self.type_names[kind]}")
+
+    @contextmanager
+    def _batch(self, columns: list[Column], rows: list[Row]) -> Iterator[str]:
+        """The rows as an Arrow table, visible to SQL as ``trunkline_batch`` with columns ``c0``, ``c1``…"""
+        assert self._conn is not None
+        table = pa.table({
+            f"c{position}": pa.array([row[position] for row in rows], type=_ARROW_TYPES[column.kind])
+            for position, column in enumerate(columns)
+        })
+        self._conn.register(_BATCH, table)
+        try:
+            yield ", ".join(f"s.c{position}" for position in range(len(columns)))
+        finally:
+            self._conn.unregister(_BATCH)
+
+    def _insert_rows(self, columns: list[Column], rows: list[Row]) -> None:
+        names = ", ".join(quote_identifier(column.name) for column in columns)
+        with self._batch(columns, rows) as values:
+            self._sql(f"INSERT INTO {self._table} ({names}) SELECT {values} FROM {_BATCH} AS s")
+
+    def _merge_rows(self, columns: list[Column], rows: list[Row], keys: list[Column]) -> tuple[int, int]:
+        names = ", ".join(quote_identifier(column.name) for column in columns)
+        match = " AND ".join(
+            f"t.{quote_identifier(column.name)} = s.c{position}"
+            for position, column in enumerate(columns) if column in keys
+        )
+        others = [(position, column) for position, column in enumerate(columns) if column not in keys]
+        with self._batch(columns, rows) as values:
+            updated = 0
+            if others:
+                assignments = ", ".join(
+                    f"{quote_identifier(column.name)} = s.c{position}" for position, column in others
+                )
+                differs = " OR ".join(
+                    f"t.{quote_identifier(column.name)} IS DISTINCT FROM s.c{position}" for position, column in others
+                )
+                updated = self._sql(
+                    f"UPDATE {self._table} AS t SET {assignments} FROM {_BATCH} AS s WHERE {match} AND ({differs})"
+                )[0]
+            inserted = self._sql(
+                f"INSERT INTO {self._table} ({names}) SELECT {values} FROM {_BATCH} AS s"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {self._table} AS t WHERE {match})"
+            )[0]
+        return inserted, updated
+
+    def _prepare_merge(self, keys: list[Column]) -> None:
+        """Nothing to do: the merge matches rows on the key's values and needs no index."""
+
+    def _commit(self) -> None:
+        assert self._conn is not None
+        try:
+            self._conn.commit()
+        finally:
+            self._conn.close()
+
+    def _rollback(self) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.rollback()
+        finally:
+            self._conn.close()
