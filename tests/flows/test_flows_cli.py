@@ -186,6 +186,7 @@ def test_the_scheduler_runs_an_active_flow_on_its_schedule(bf, env, tmp_path):
     assert len(runs) == 2 and runs[0]["counts"]["destinations"]["dialer"]["unchanged"] == 3
     run_cli("flow", "pause", "crm-leads", env=env)
     assert json.loads(run_cli("flow", "status", "crm-leads", "--json", env=env).stdout)[0]["active"] is False
+    assert "crm-leads is active" in run_cli("flow", "activate", "crm-leads", env=env).stdout
     assert len(leads_in(bf, list_id)) == 3
 
 

@@ -59,18 +59,26 @@ def run(ctx: typer.Context, flow_file: Annotated[Path, typer.Argument(help="The 
 
 
 @flow_app.command("activate")
-def activate(ctx: typer.Context, flow_file: Annotated[Path, typer.Argument(help="The flow's YAML file.")]) -> None:
-    """Register a flow file and let `trunkline serve` run it on its schedule."""
+def activate(ctx: typer.Context, flow: Annotated[str, typer.Argument(
+        help="The flow's YAML file, or the name of a flow already run or activated.", show_default=False)]) -> None:
+    """Let `trunkline serve` run a flow on its schedule (a file is registered first)."""
     _, store, _ = _stores(ctx)
     with store:
-        loaded = load_flow(flow_file)
+        if Path(flow).is_file():
+            loaded = load_flow(Path(flow))
+            store.register_flow(loaded.name, str(loaded.path), loaded.config.schedule)
+            name = loaded.name
+        else:
+            _known(store, flow)
+            loaded = load_flow(Path(store.get_flow(flow).path))
+            name = flow
         if not loaded.config.schedule:
             raise ConfigError("flow.schedule", "is needed to activate a flow",
                               fix="add schedule: \"*/15 * * * *\" to the flow file, or run it with trunkline flow run")
-        store.register_flow(loaded.name, str(loaded.path), loaded.config.schedule)
-        flow = store.set_active(loaded.name, True)
-        due = next_due(flow, store)
-    console.print(f"{flow.name} is active ({flow.schedule}); next run {due:%Y-%m-%d %H:%M:%S} UTC", highlight=False)
+        record = store.set_active(name, True)
+        due = next_due(record, store)
+    console.print(f"{record.name} is active ({record.schedule}); next run {due:%Y-%m-%d %H:%M:%S} UTC",
+                  highlight=False)
 
 
 @flow_app.command("pause")
