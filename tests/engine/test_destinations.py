@@ -196,3 +196,16 @@ def test_an_excluded_field_still_fills_the_url(sink, tmp_path):
             rejects=tmp_path / "r.jsonl")
     assert sink.app.state.received[0]["path"] == "/items/r0"
     assert received_bodies(sink) == [{"name": "name 0"}]
+
+
+def test_a_slow_grouping_function_is_stopped_and_its_batch_kept_with_the_reason(sink, tmp_path):
+    (tmp_path / "group.py").write_text(
+        "import time\n"
+        "def group(records):\n"
+        "    if records[0]['id'] == 'r0':\n"
+        "        time.sleep(30)\n"
+        "    return records\n")
+    group = {"type": "code", "file": str(tmp_path / "group.py"), "timeout_seconds": 0.5}
+    summary = deliver(destination(sink, batch={"size": 2, "group": group}), rows(4), rejects=tmp_path / "r.jsonl")
+    assert summary.outcomes["invalid"] == 2 and summary.outcomes["delivered"] == 2
+    assert "took longer than 0.5s" in rejects_of(tmp_path / "r.jsonl")[0]["reason"]

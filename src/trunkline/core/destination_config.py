@@ -41,6 +41,7 @@ class CodeGrouping(StrictModel):
     type: Literal["code"]
     file: str
     function: str = "group"
+    timeout_seconds: float = Field(default=10.0, gt=0, le=600)
 
 
 Grouping = Annotated[JsonArrayGrouping | PropertyGrouping | CodeGrouping, Field(discriminator="type")]

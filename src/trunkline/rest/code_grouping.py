@@ -2,13 +2,15 @@
 
 The function runs in a separate Python process started in isolated mode with an empty environment
 and the function file's folder as working directory: it sees the records it is given and nothing of
-trunkline's process (no credentials, no tokens, no environment variables). Batches go over a pipe as
+trunkline's process (no credentials, no tokens, no environment variables), and it has a time limit
+per batch. Batches go over a pipe as
 JSON lines; whatever the function prints goes to stderr, not into the protocol.
 """
 
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
 from pathlib import Path
@@ -48,34 +50,50 @@ class CodeGroupingError(Exception):
 
 
 class CodeGrouper:
-    """A running worker process for one grouping function. Close it (or use ``with``) when done."""
+    """A running worker process for one grouping function. Close it (or use ``with``) when done.
 
-    def __init__(self, file: Path, function: str) -> None:
+    Each batch must be grouped within ``timeout`` seconds; a function that takes longer is stopped
+    (its process killed and restarted for the next batch) and the batch fails with that reason.
+    """
+
+    def __init__(self, file: Path, function: str, timeout: float = 10.0) -> None:
         if not file.is_file():
             raise ConfigError("destination.batch.group.file", "is not a file", value=str(file),
                               fix="name a Python file that defines the grouping function")
+        self.file, self.function, self.timeout = file, function, timeout
+        self._process = self._start()
+
+    def _start(self) -> subprocess.Popen[str]:
         self._process = subprocess.Popen(
-            [sys.executable, "-I", "-c", _RUNNER, str(file.resolve()), function],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, env={}, cwd=file.parent,
+            [sys.executable, "-I", "-c", _RUNNER, str(self.file.resolve()), self.function],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=None, text=True, env={}, cwd=self.file.parent,
         )
-        first = self._read()
+        first = self._read(max(self.timeout, 30.0))
         if "error" in first:
             self.close()
-            raise ConfigError("destination.batch.group", f"{file.name}: {first['error']}", value=function,
-                              fix=f"define def {function}(records): return the request body")
+            raise ConfigError("destination.batch.group", f"{self.file.name}: {first['error']}", value=self.function,
+                              fix=f"define def {self.function}(records): return the request body")
+        return self._process
 
     def group(self, records: list[Any]) -> Any:
-        """The body the function makes of ``records``; raises CodeGroupingError if it fails."""
+        """The body the function makes of ``records``; raises CodeGroupingError if it fails or is too slow."""
+        if self._process.poll() is not None:
+            self._process = self._start()
         assert self._process.stdin is not None
         self._process.stdin.write(json.dumps(records, default=str) + "\n")
         self._process.stdin.flush()
-        answer = self._read()
+        answer = self._read(self.timeout)
         if "error" in answer:
             raise CodeGroupingError(f"the grouping function failed: {answer['error']}")
         return answer["body"]
 
-    def _read(self) -> dict[str, Any]:
+    def _read(self, timeout: float) -> dict[str, Any]:
         assert self._process.stdout is not None
+        ready, _, _ = select.select([self._process.stdout], [], [], timeout)
+        if not ready:
+            self._process.kill()
+            self._process.wait()
+            raise CodeGroupingError(f"the grouping function took longer than {timeout:g}s and was stopped")
         line = self._process.stdout.readline()
         if not line:
             raise CodeGroupingError("the grouping function's process ended unexpectedly")

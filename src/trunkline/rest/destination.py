@@ -131,7 +131,7 @@ class RestDestination:
         if isinstance(group, CodeGrouping):
             path = Path(group.file)
             self._grouper = CodeGrouper(path if path.is_absolute() else (base_dir or Path.cwd()) / path,
-                                        group.function)
+                                        group.function, group.timeout_seconds)
 
     def close(self) -> None:
         """Stop the code-grouping worker, if any."""
