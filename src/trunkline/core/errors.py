@@ -59,6 +59,10 @@ class HttpError(TrunklineError):
         super().__init__(f"{where}{status_text}: {message}{excerpt}", fix=fix)
 
 
+class RetryLaterError(HttpError):
+    """The service asks to wait longer than the configured maximum: stop now, resume in a later run."""
+
+
 class AuthError(HttpError):
     """The service refused the credential (bad password, revoked token, missing rights)."""
 

@@ -149,6 +149,14 @@ class DataDestination(StrictModel):
 Destination = Annotated[ApiDestination | FileDestination | DataDestination, Field(discriminator="type")]
 
 
+class RetrySettings(StrictModel):
+    """How hard the flow's HTTP requests try: attempts per request, and the longest ``Retry-After``
+    worth waiting (a longer one ends the run as ``partial``; the next run resumes)."""
+
+    attempts: int = Field(default=5, ge=1, le=20)
+    max_retry_after: float = Field(default=120.0, ge=0)
+
+
 class FlowConfig(StrictModel):
     """A flow file."""
 
@@ -159,6 +167,7 @@ class FlowConfig(StrictModel):
     incremental: Incremental | None = None
     destinations: list[Destination] = Field(default_factory=list)
     schedule: str | None = None
+    retry: RetrySettings = Field(default_factory=RetrySettings)
 
     @field_validator("name", "nexset")
     @classmethod

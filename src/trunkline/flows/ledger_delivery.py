@@ -21,7 +21,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trunkline.connectors.resolve_destination import ResolvedDestination, open_destination
+from trunkline.core.errors import RetryLaterError
 from trunkline.rest.destination import InputRecord, RecordOutcome
+from trunkline.rest.http import RetryPolicy
 from trunkline.store.metadata import LedgerEntry, MetadataStore
 
 _EXCERPT = 300
@@ -91,6 +93,12 @@ class _Books:
         self.rows[row] = (ledger_key, digest, attempts + 1)
         self.put(row, record, "pending")
 
+    def not_sent(self, row: int, record: dict[str, Any]) -> None:
+        """Undo :meth:`sending` for a request the service refused without acting (asked to wait)."""
+        ledger_key, digest, attempts = self.rows[row]
+        self.rows[row] = (ledger_key, digest, max(0, attempts - 1))
+        self.put(row, record, "failed", reason="the service asked to wait longer than allowed; sent next run")
+
     def settle(self, outcome: RecordOutcome, excerpt: str | None = None) -> None:
         """Record one outcome in the ledger and the summary."""
         summary = self.summary
@@ -119,7 +127,7 @@ class _Books:
 async def deliver_with_ledger(
     resolved: ResolvedDestination, records: Iterable[dict[str, Any]], *, store: MetadataStore, flow: str,
     destination: str, key: str | list[str] | None, max_attempts: int, run_id: str, replay: bool = False,
-    now: datetime | None = None,
+    now: datetime | None = None, retry: RetryPolicy | None = None,
 ) -> LedgerSummary:
     """Deliver ``records`` through ``resolved``, recording each in the ledger (see the module docstring).
 
@@ -150,14 +158,20 @@ async def deliver_with_ledger(
                 continue
             yield InputRecord(row, record)
 
-    async with open_destination(resolved, now=now) as (engine, client):
+    async with open_destination(resolved, now=now, retry=retry) as (engine, client):
         for item in engine.plan(candidates()):
             if isinstance(item, RecordOutcome):
                 books.settle(item)
                 continue
             for entry in item.entries:
                 books.sending(entry.source.row, entry.source.data)
-            for delivery in await engine.send(item, client):
+            try:
+                deliveries = await engine.send(item, client)
+            except RetryLaterError:  # refused before acting: not an attempt, nothing may have been delivered
+                for entry in item.entries:
+                    books.not_sent(entry.source.row, entry.source.data)
+                raise
+            for delivery in deliveries:
                 excerpt = None if delivery.response_body is None else \
                     json.dumps(delivery.response_body, default=str)[:_EXCERPT]
                 for outcome in delivery.outcomes:

@@ -27,13 +27,14 @@ from pydantic import ValidationError
 from trunkline.connectors.resolve import open_source, resolve_source
 from trunkline.connectors.resolve_destination import load_destination, resolve_destination
 from trunkline.core.config import config_error_from
-from trunkline.core.errors import ConfigError
+from trunkline.core.errors import ConfigError, RetryLaterError
 from trunkline.core.flow_config import ApiDestination, DataDestination, FileDestination, FlowConfig, Incremental
 from trunkline.core.yamlfile import load_yaml_file
 from trunkline.flows.data_delivery import deliver_to_table, write_file
 from trunkline.flows.ledger_delivery import deliver_with_ledger
 from trunkline.flows.transforms import apply_transforms
 from trunkline.readers.files import read_records
+from trunkline.rest.http import RetryPolicy
 from trunkline.store.metadata import MetadataStore, RunRecord
 from trunkline.store.nexsets import NexsetStore
 
@@ -94,7 +95,12 @@ async def run_flow(
     flow: LoadedFlow, *, store: MetadataStore, nexsets: NexsetStore, home: Path | None = None,
     now: datetime | None = None, on_progress: ProgressCallback | None = None,
 ) -> RunRecord:
-    """Run ``flow`` once and return its finished run record (status succeeded or failed)."""
+    """Run ``flow`` once and return its finished run record.
+
+    The status is ``succeeded``; ``partial`` when the service asked to wait longer than the retry
+    policy allows (what was fetched and delivered is kept, and the next run continues from there); or
+    ``failed`` (recorded, then the error is raised).
+    """
     config = flow.config
     store.register_flow(config.name, str(flow.path or ""), config.schedule)
     store.mark_interrupted(config.name)
@@ -112,6 +118,8 @@ async def run_flow(
                                counts=counts, on_progress=on_progress)
             undelivered.remove(run_id)
             store.set_state(config.name, UNDELIVERED, undelivered)
+    except RetryLaterError as error:  # the service asks for a pause: keep what is done, resume next run
+        return store.finish_run(run.id, "partial", counts, error=f"{error} — the next run resumes from here")
     except Exception as error:  # the run is recorded as failed with its reason, then the error goes on up
         store.finish_run(run.id, "failed", counts, error=str(error))
         raise
@@ -175,7 +183,7 @@ def _source_records(flow: LoadedFlow, home: Path | None, now: datetime, window: 
         params[incremental.end_param] = window.end.strftime("%Y-%m-%dT%H:%M:%SZ")
         raw = {**raw, "params": params}
     resolved = resolve_source(raw, name=name, home=home, base_dir=base_dir)
-    yield from _drain(resolved, home, now)
+    yield from _drain(resolved, home, now, retry_policy(flow))
 
 
 def _source_mapping(flow: LoadedFlow, source: str | dict[str, Any]) -> tuple[dict[str, Any], str, Path]:
@@ -186,7 +194,13 @@ def _source_mapping(flow: LoadedFlow, source: str | dict[str, Any]) -> tuple[dic
     return dict(load_yaml_file(path, root="source")), path.stem, path.parent
 
 
-def _drain(resolved: Any, home: Path | None, now: datetime) -> Iterator[dict[str, Any]]:
+def retry_policy(flow: LoadedFlow) -> RetryPolicy:
+    """The HTTP retry policy of a flow's requests, from its ``retry`` settings."""
+    settings = flow.config.retry
+    return RetryPolicy(attempts=settings.attempts, max_retry_after=settings.max_retry_after)
+
+
+def _drain(resolved: Any, home: Path | None, now: datetime, retry: RetryPolicy) -> Iterator[dict[str, Any]]:
     """The async source's records as a synchronous stream (the nexset writer pulls them).
 
     The source runs on its own event loop in a helper thread and hands over whole pages through a
@@ -196,7 +210,7 @@ def _drain(resolved: Any, home: Path | None, now: datetime) -> Iterator[dict[str
     stop = threading.Event()
 
     async def produce() -> None:
-        async with open_source(resolved, home=home, now=now) as source:
+        async with open_source(resolved, home=home, now=now, retry=retry) as source:
             async for page in source.pages():
                 while not stop.is_set():
                     try:
@@ -241,7 +255,7 @@ async def _deliver_run(flow: LoadedFlow, run_id: str, current_run: str, *, store
             resolved = api_destination(flow, destination, home)
             summary = await deliver_with_ledger(
                 resolved, records, store=store, flow=config.name, destination=label, key=destination.key,
-                max_attempts=destination.max_attempts, run_id=current_run, now=now)
+                max_attempts=destination.max_attempts, run_id=current_run, now=now, retry=retry_policy(flow))
             _add(step, summary.as_dict())
         elif isinstance(destination, FileDestination):
             _add(step, write_file(destination, records, run_id=run_id, base_dir=flow.base_dir))

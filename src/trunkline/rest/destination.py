@@ -30,7 +30,7 @@ from typing import Any, Literal, Protocol
 import httpx
 
 from trunkline.core.destination_config import CodeGrouping, DestinationConfig, PropertyGrouping
-from trunkline.core.errors import AuthError, HttpError, MacroError
+from trunkline.core.errors import AuthError, HttpError, MacroError, RetryLaterError
 from trunkline.rest.code_grouping import CodeGrouper, CodeGroupingError
 from trunkline.rest.http import IDEMPOTENT_METHODS, HttpClient
 from trunkline.rest.macros import render, render_value
@@ -212,7 +212,7 @@ class RestDestination:
         try:
             response = await client.request(request.method, request.url, headers=request.headers,
                                             content=request.content)
-        except AuthError:
+        except (AuthError, RetryLaterError):  # not about these records: the run stops (and may resume)
             raise
         except HttpError as error:
             status = "review" if self._may_have_acted(request.method, error) else "failed"

@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from trunkline.core.errors import AuthError, HttpError
+from trunkline.core.errors import AuthError, HttpError, RetryLaterError
 from trunkline.rest.auth import AuthProvider, NoAuth, origin_of
 
 log = logging.getLogger("trunkline.http")
@@ -175,7 +175,7 @@ class HttpClient:
                               fix="try again later, or lower the request rate")
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > self.retry.max_retry_after:
-                raise HttpError(
+                raise RetryLaterError(
                     f"the service asks to wait {retry_after:.0f}s, longer than the {self.retry.max_retry_after:.0f}s "
                     "limit", method=method, url=url, status=response.status_code,
                     fix="run again later (the run can resume), or raise the retry-after limit",

@@ -20,7 +20,7 @@ from trunkline.core.errors import ConfigError
 STORE_ENV = "TRUNKLINE_STORE"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
-RUN_STATUSES = ("running", "succeeded", "failed", "interrupted")
+RUN_STATUSES = ("running", "succeeded", "partial", "failed", "interrupted")
 LEDGER_STATUSES = ("pending", "sent", "acknowledged", "failed", "dead")
 
 
