@@ -74,6 +74,8 @@ def parse_body(content: bytes, content_type: str | None, response_format: Respon
         return ParsedBody("xml", _parse_xml(content, content_type))
     try:
         return ParsedBody("json", json.loads(content))
+    except RecursionError:
+        raise _format_error("response nests JSON deeper than can be read safely", content, content_type) from None
     except (ValueError, UnicodeDecodeError) as error:
         declared = response_format == "json" or _declared_kind(content_type) == "json"
         problem = "not valid JSON" if declared else "neither JSON nor XML"

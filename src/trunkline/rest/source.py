@@ -20,7 +20,7 @@ from urllib.parse import quote
 import httpx
 
 from trunkline.core.config import SourceConfig
-from trunkline.core.errors import ExtractionError, HttpError
+from trunkline.core.errors import ExtractionError, HttpError, ResponseFormatError
 from trunkline.rest.extract import (
     ParsedBody,
     extract_metadata,
@@ -143,7 +143,11 @@ class RestSource:
             response = await self.client.request(config.method, request_url, params=params, headers=headers,
                                                  **_body_arguments(config.content_format, body))
             _raise_for_client_error(response, config.method, self.client.redact)
-            parsed = parse_body(response.content, response.headers.get("content-type"), config.response_format)
+            try:
+                parsed = parse_body(response.content, response.headers.get("content-type"), config.response_format)
+            except ResponseFormatError as error:
+                where = self.client.redact(f"{config.method} {response.request.url}")
+                raise ResponseFormatError(f"{where}: {error.message}", fix=error.fix) from None
             records = self._records_of(parsed, number)
             self.stats.pages += 1
             yield SourcePage(number, str(response.request.url), response.status_code, parsed, records, lookup)
