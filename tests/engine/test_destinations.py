@@ -130,11 +130,12 @@ def test_a_5xx_on_a_post_is_reported_for_review_and_never_resent(sink, tmp_path)
 
 
 def test_client_side_rate_limit_slows_down_instead_of_being_refused(sink, tmp_path):
-    limits = [{"name": "sink", "requests": 3, "per_seconds": 1}]
+    # the sink allows 3 a second; the client is told 3 per 1.3 s, a margin for a loaded machine
+    limits = [{"name": "sink", "requests": 3, "per_seconds": 1.3}]
     summary = deliver(destination(sink, "/limited", rate_limits=limits), rows(7), rejects=tmp_path / "r.jsonl")
     assert summary.outcomes["delivered"] == 7
     assert sink.app.state.refused == 0
-    assert summary.seconds >= 2.0  # 7 requests at 3 per second need two full windows
+    assert summary.seconds >= 2.6  # 7 requests at 3 per window need two full windows
 
 
 def test_form_and_ndjson_content_formats(sink, tmp_path):
