@@ -1,17 +1,24 @@
-"""A Babelforce run survives what a long run meets: an access token that expires mid-run and a 429
-with Retry-After. Each test has its own emulator, so its request log and faults are its own."""
+"""A Babelforce run survives what a long run meets: an access token that expires mid-run, a 429 with
+Retry-After, a failing or silent service, and answers that never arrive whole — without sending a
+create twice. Each test has its own emulator, so its request log and faults are its own."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from trunkline.api import run_source, stream_source
+from trunkline.api import deliver, read_source, run_source, stream_source
 from trunkline.emulators.babelforce.app import create_app
+from trunkline.emulators.common.fault_profile import FaultProfile
 from trunkline.emulators.server import RunningEmulator, start_in_thread
+from trunkline.rest.http import RetryPolicy
+
+QUICK = RetryPolicy(base_delay=0.01, max_delay=0.05)
 
 
 @pytest.fixture
@@ -20,11 +27,13 @@ def bf() -> Iterator[RunningEmulator]:
         yield running
 
 
-def agents_source(bf: RunningEmulator) -> dict[str, Any]:
+def credential(bf: RunningEmulator) -> dict[str, Any]:
     creds = bf.app.state.credentials
-    return {"credential": {"service": "babelforce", "base_url": bf.base_url, "username": creds.username,
-                           "password": creds.password},
-            "template": "list_agents"}
+    return {"service": "babelforce", "base_url": bf.base_url, "username": creds.username, "password": creds.password}
+
+
+def agents_source(bf: RunningEmulator) -> dict[str, Any]:
+    return {"credential": credential(bf), "template": "list_agents"}
 
 
 def logged(bf: RunningEmulator) -> list[dict[str, Any]]:
@@ -62,3 +71,43 @@ def test_a_429_is_retried_after_the_time_the_server_asks_for(bf, tmp_path):
     assert pages[0]["query"] == pages[1]["query"]
     assert pages[1]["time"] - pages[0]["time"] >= 1.0
     assert len((tmp_path / "agents.jsonl").read_text().splitlines()) == summary.records
+
+
+def test_a_500_on_a_read_is_retried(bf):
+    bf.app.state.control.add_fault(status=500, path_prefix="/api/v2/agents", count=1)
+    records = read_source(agents_source(bf), retry=QUICK)
+    assert [record["id"] for record in records] == [agent["id"] for agent in bf.app.state.data.agents]
+    assert [entry["status"] for entry in logged(bf) if entry["path"] == "/api/v2/agents"][:2] == [500, 200]
+
+
+def test_a_read_held_past_the_clients_timeout_is_abandoned_and_retried(bf):
+    bf.app.state.control.add_fault(status=None, delay=2, path_prefix="/api/v2/agents", count=1)
+    started = time.monotonic()
+    records = read_source(agents_source(bf), retry=RetryPolicy(base_delay=0.01, timeout=0.3))
+    assert len(records) == len(bf.app.state.data.agents)
+    assert time.monotonic() - started < 1.8  # the client did not wait for the held answer
+
+
+def test_a_create_whose_answer_is_cut_short_is_for_review_and_not_sent_again(bf, tmp_path: Path):
+    bf.app.state.control.set_fault_profile(FaultProfile(rate=1, kinds=("truncated",), methods=("POST",)))
+    destination = {"credential": credential(bf), "template": "create_calendar"}
+    summary = deliver(destination, [{"name": "Holidays", "timeZone": "Europe/Berlin"}],
+                      rejects=tmp_path / "rejects.jsonl", retry=QUICK)
+    assert summary.outcomes["review"] == 1 and summary.requests == 1
+    assert [calendar["name"] for calendar in bf.app.state.data.by_id["calendars"].values()] == ["Holidays"]
+
+
+def test_an_upsert_whose_create_failed_after_acting_is_sent_again_as_an_update(bf, tmp_path: Path):
+    list_id = bf.app.state.data.outbound_lists[0]["id"]
+    destination = {"credential": credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id},
+                   "mode": "upsert"}
+    lead = {"uid": "upsert-500", "number": "+4930555000", "rank": 3}
+    bf.app.state.control.set_fault_profile(FaultProfile(rate=1, kinds=("500",), methods=("POST",)))
+    first = deliver(destination, [lead], rejects=tmp_path / "first.jsonl", retry=QUICK)
+    assert first.outcomes["failed"] == 1 and first.outcomes["review"] == 0  # safe to send again
+    bf.app.state.control.set_fault_profile(None)
+    second = deliver(destination, [{**lead, "rank": 4}], rejects=tmp_path / "second.jsonl", retry=QUICK)
+    assert second.outcomes["delivered"] == 1
+    stored = [item for item in bf.app.state.data.leads_by_list[list_id] if item["uid"] == "upsert-500"]
+    assert len(stored) == 1 and stored[0]["rank"] == 4
+    assert ("PUT", 200) in [(entry["method"], entry["status"]) for entry in logged(bf)]

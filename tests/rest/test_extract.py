@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 
+import jsonpath
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trunkline.core.errors import ConfigError, ResponseFormatError
 from trunkline.rest.extract import (
     ParsedBody,
+    _find,
+    _plain_path,
     element_to_dict,
     extract_metadata,
     extract_records,
@@ -240,3 +245,29 @@ def test_an_empty_array_under_a_star_path_still_matches():
     assert extract_records(body, "$.items[*]") == []
     assert path_matches(body, "$.items[*]")
     assert not path_matches(body, "$.calls[*]")
+
+
+# --- plain JSONPaths are walked directly, with the library's answers ---------------------------------
+
+_JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.sampled_from("abc_"), children, max_size=3),
+    max_leaves=12,
+)
+_PLAIN_PATHS = st.builds(
+    lambda names, every: "$" + "".join(f".{name}" for name in names) + ("[*]" if every else ""),
+    st.lists(st.sampled_from(["a", "b", "c", "_"]), max_size=3), st.booleans(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=_JSON_VALUES, path=_PLAIN_PATHS)
+def test_plain_paths_select_what_the_jsonpath_library_selects(data, path):
+    body = ParsedBody("json", data)
+    library = [match.value for match in jsonpath.JSONPathEnvironment(strict=True).compile(path).finditer(data)]
+    assert _find(body, path, "path_to_data") == library
+
+
+@pytest.mark.parametrize("path", ["$.items[0]", "$['items'][*]", "$..id", "$.items[?@.duration > 20]", "$.é"])
+def test_other_paths_still_go_to_the_jsonpath_library(path):
+    assert _plain_path(path) is None

@@ -5,10 +5,23 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trunkline.core.errors import ConfigError
+from trunkline.core.schema import detect_schema
 from trunkline.core.sink_config import DuckDBSinkConfig, PostgresSinkConfig, parse_sink_config
-from trunkline.sinks.columns import Kind, as_text, batch_kinds, coerce, to_timestamp, widened
+from trunkline.sinks.columns import (
+    Kind,
+    as_text,
+    batch_columns,
+    batch_kinds,
+    coerce,
+    coerce_column,
+    kind_of_field_type,
+    to_timestamp,
+    widened,
+)
 
 
 @pytest.mark.parametrize(("current", "needed", "result"), [
@@ -65,3 +78,44 @@ def test_config_errors_name_the_key(data: dict[str, object], path: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_sink_config(data)
     assert caught.value.path == path and caught.value.fix
+
+
+# --- a batch, a column at a time, gives what the record-by-record rules give --------------------------
+
+_VALUES = st.one_of(
+    st.none(), st.booleans(), st.integers(min_value=-(2**70), max_value=2**70), st.floats(allow_nan=False),
+    st.sampled_from(["2026-01-01", "2026-01-02T10:00:00Z", "2026-02-30", "20260101", "x", "", "2026-01-01 10:00"]),
+    st.text(max_size=4), st.dates(), st.datetimes(timezones=st.none() | st.just(UTC)),
+    st.lists(st.integers(), max_size=2), st.dictionaries(st.sampled_from("xy"), st.integers(), max_size=2),
+)
+_RECORDS = st.lists(st.dictionaries(st.sampled_from(["a", "b", "c"]), _VALUES, max_size=3), min_size=1, max_size=8)
+
+
+def _kinds_record_by_record(records: list[dict]) -> dict[str, Kind | None]:
+    """The rules as the schema builder applies them, one record at a time (the reference)."""
+    kinds: dict[str, Kind | None] = {}
+    for field in detect_schema(records):
+        kind = kind_of_field_type(field.type)
+        values = [value for record in records if (value := record.get(field.name)) is not None]
+        if kind is Kind.BIGINT and not all(-(2**63) <= value < 2**63 for value in values):
+            kind = Kind.TEXT
+        elif kind is Kind.TEXT and all(isinstance(value, dict | list) for value in values):
+            kind = Kind.JSON
+        kinds[field.name] = kind
+    return kinds
+
+
+@settings(max_examples=300, deadline=None)
+@given(records=_RECORDS)
+def test_batch_kinds_match_the_record_by_record_schema(records):
+    assert batch_kinds(records) == _kinds_record_by_record(records)
+
+
+@settings(max_examples=300, deadline=None)
+@given(records=_RECORDS, kind=st.sampled_from(list(Kind)))
+def test_a_column_is_converted_as_its_values_one_by_one(records, kind):
+    for name, column in batch_columns(records).items():
+        if column.kind is not None and widened(kind, column.kind) is not None:
+            continue  # the writer widens the table column first: such a pair never meets
+        expected = [coerce(record.get(name), kind) for record in records]
+        assert coerce_column(column, kind) == expected

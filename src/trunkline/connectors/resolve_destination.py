@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -159,8 +159,7 @@ async def open_destination(resolved: ResolvedDestination, *, now: datetime | Non
     auth = build_auth(resolved.credential, resolved.base_url, token_format=resolved.token_format)
     policy = retry or RetryPolicy()
     if resolved.config.retry_non_idempotent:
-        policy = RetryPolicy(attempts=policy.attempts, base_delay=policy.base_delay, max_delay=policy.max_delay,
-                             max_retry_after=policy.max_retry_after, retry_all_methods=True)
+        policy = replace(policy, retry_all_methods=True)
     with RestDestination(resolved.config, now=now, base_dir=resolved.base_dir, hook=_hook(resolved)) as engine:
         async with HttpClient(auth, retry=policy) as client:
             yield engine, client

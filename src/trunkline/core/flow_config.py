@@ -150,11 +150,16 @@ Destination = Annotated[ApiDestination | FileDestination | DataDestination, Fiel
 
 
 class RetrySettings(StrictModel):
-    """How hard the flow's HTTP requests try: attempts per request, and the longest ``Retry-After``
-    worth waiting (a longer one ends the run as ``partial``; the next run resumes)."""
+    """How hard the flow's HTTP requests try: attempts per request, the longest ``Retry-After`` worth
+    waiting (a longer one ends the run as ``partial``; the next run resumes), the backoff between
+    attempts (seconds, doubling from ``base_delay`` up to ``max_delay``, with jitter) and how long one
+    attempt may wait for the service (``timeout`` seconds)."""
 
     attempts: int = Field(default=5, ge=1, le=20)
     max_retry_after: float = Field(default=120.0, ge=0)
+    base_delay: float = Field(default=0.5, ge=0)
+    max_delay: float = Field(default=30.0, ge=0)
+    timeout: float = Field(default=30.0, gt=0)
 
 
 class FlowConfig(StrictModel):

@@ -10,6 +10,8 @@ from typing import Any
 
 import uvicorn
 
+from trunkline.emulators.common.connection_drop import DroppableHTTPProtocol
+
 _STARTUP_TIMEOUT = 10.0
 
 
@@ -45,8 +47,9 @@ class RunningEmulator:
 
 
 def _config(app: Any, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings; the protocol lets an emulator drop a connection (faults ``reset`` and ``timeout``)."""
     return uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False, timeout_graceful_shutdown=1,
-                          **options)
+                          http=DroppableHTTPProtocol, **options)
 
 
 def bind(host: str, port: int) -> socket.socket:

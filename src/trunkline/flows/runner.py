@@ -197,7 +197,8 @@ def _source_mapping(flow: LoadedFlow, source: str | dict[str, Any]) -> tuple[dic
 def retry_policy(flow: LoadedFlow) -> RetryPolicy:
     """The HTTP retry policy of a flow's requests, from its ``retry`` settings."""
     settings = flow.config.retry
-    return RetryPolicy(attempts=settings.attempts, max_retry_after=settings.max_retry_after)
+    return RetryPolicy(attempts=settings.attempts, max_retry_after=settings.max_retry_after,
+                       base_delay=settings.base_delay, max_delay=settings.max_delay, timeout=settings.timeout)
 
 
 def _drain(resolved: Any, home: Path | None, now: datetime, retry: RetryPolicy) -> Iterator[dict[str, Any]]:

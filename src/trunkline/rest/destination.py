@@ -10,8 +10,9 @@ Every record ends with exactly one outcome (docs/destinations.md):
 - ``delivered``: the service answered 2xx;
 - ``invalid``: the record failed a rule or could not be rendered; it was not sent;
 - ``failed``: the service refused it (4xx), or the request failed for good after retries;
-- ``review``: a non-idempotent request (POST, PATCH) met a 5xx or a lost connection: the service
-  may have acted on it, so it is not resent blindly (duplicate calls and texts cost money);
+- ``review``: a non-idempotent request (POST, PATCH, not ``mode: upsert``) met a 5xx, a lost connection
+  or an answer cut short: the service may have acted on it, so it is not resent blindly (duplicate
+  calls and texts cost money);
 - ``held``: a connector hook kept it back (for example a lead the dialer would ignore).
 
 A batch refused with a 4xx that is not about auth or rate is split in halves and resent until the
@@ -33,7 +34,7 @@ from trunkline.core.destination_config import CodeGrouping, DestinationConfig, P
 from trunkline.core.errors import AuthError, HttpError, MacroError, RetryLaterError
 from trunkline.rest.code_grouping import CodeGrouper, CodeGroupingError
 from trunkline.rest.http import IDEMPOTENT_METHODS, HttpClient
-from trunkline.rest.macros import render, render_value
+from trunkline.rest.macros import has_macros, render, render_value
 from trunkline.rest.payload import CONTENT_TYPES, encode, record_context, render_item, url_context
 from trunkline.rest.ratelimit import RateLimiter
 from trunkline.rest.record_rules import apply_rules, check_region
@@ -171,7 +172,8 @@ class RestDestination:
         payload = {key: value for key, value in checked.items() if key not in set(config.exclude)}
         full = record_context(checked, self.now, config.date_format, config.time_unit)
         try:
-            url = render(config.url, url_context(full), where="destination.url")
+            url = render(config.url, url_context(full), where="destination.url") if has_macros(config.url) \
+                else config.url
             headers = render_value(config.headers, full, where="destination.headers")
             item = render_item(config.body, record_context(payload, self.now, config.date_format, config.time_unit))
         except MacroError as error:
@@ -244,10 +246,16 @@ class RestDestination:
         return deliveries
 
     def _may_have_acted(self, method: str, error: HttpError) -> bool:
-        """Whether a failed non-idempotent request may still have been carried out by the service."""
-        if method.upper() in IDEMPOTENT_METHODS or self.config.retry_non_idempotent:
+        """Whether a failed request that must not be repeated blindly may still have been carried out.
+
+        Only a 4xx answer proves the service did not act: a 5xx, a lost connection, a timeout or an answer
+        cut off after its status line (even a 2xx) may all follow the action. Repeating is safe anyway for
+        idempotent methods, with ``retry_non_idempotent``, and in ``mode: upsert``, whose next attempt looks
+        the key up first and so updates what this one may have created.
+        """
+        if method.upper() in IDEMPOTENT_METHODS or self.config.retry_non_idempotent or self.config.mode == "upsert":
             return False
-        return error.status is None or error.status >= 500
+        return error.status is None or not 400 <= error.status < 500
 
 
 def _key(entry: Entry) -> tuple[str, tuple[tuple[str, str], ...]]:

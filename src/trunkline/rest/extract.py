@@ -46,6 +46,7 @@ _FORMAT_FIX = (
     "or set response_format to 'json' or 'xml'"
 )
 _LAST_NAME = re.compile(r"[A-Za-z_][\w-]*(?![\w-]*\()")
+_PLAIN_PATH = re.compile(r"\$(?P<names>(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?P<all>\[\*\])?")
 
 
 @dataclass
@@ -95,7 +96,7 @@ def extract_records(body: ParsedBody, path_to_data: str | None) -> list[dict[str
         found = _children(body.data) if body.kind == "xml" else _flatten([body.data])
     else:
         found = _flatten(_find(body, path, "path_to_data"))
-    return [_as_record(item) for item in found if item is not None]
+    return [item if type(item) is dict else _as_record(item) for item in found if item is not None]
 
 
 def extract_metadata(body: ParsedBody, path_to_metadata: str | None) -> dict[str, Any]:
@@ -252,6 +253,9 @@ def _reason(error: Exception) -> str:
 def _find(body: ParsedBody, path: str, where: str) -> list[Any]:
     """Every node ``path`` selects in ``body``."""
     if body.kind == "json":
+        plain = _plain_path(path)
+        if plain is not None:
+            return _plain_matches(body.data, *plain)
         return [match.value for match in _json_matches(body.data, path, where)]
     if path.startswith("$"):
         raise ConfigError(where, "the path is a JSONPath, but the response is XML", value=path, fix=_XPATH_FIX)
@@ -272,6 +276,31 @@ def _json_matches(data: Any, path: str, where: str) -> list[jsonpath.JSONPathMat
         return list(compiled.finditer(data))
     except jsonpath.JSONPathError as error:
         raise ConfigError(where, f"JSONPath cannot be evaluated: {_first_line(error)}", value=path) from None
+
+
+@lru_cache(maxsize=256)
+def _plain_path(path: str) -> tuple[tuple[str, ...], bool] | None:
+    """The member names of a plain JSONPath such as ``$.data.items[*]`` and whether it ends in ``[*]``;
+    ``None`` for any other path (those go to the JSONPath library)."""
+    match = _PLAIN_PATH.fullmatch(path)
+    if match is None:
+        return None
+    return tuple(match.group("names").split(".")[1:]), match.group("all") is not None
+
+
+def _plain_matches(data: Any, names: tuple[str, ...], every: bool) -> list[Any]:
+    """What a plain JSONPath selects, by walking the parsed JSON directly (RFC 9535 semantics: a name
+    selects an object member, ``[*]`` every element of an array or every member value of an object)."""
+    node = data
+    for name in names:
+        if not isinstance(node, dict) or name not in node:
+            return []
+        node = node[name]
+    if not every:
+        return [node]
+    if isinstance(node, list):
+        return node
+    return list(node.values()) if isinstance(node, dict) else []
 
 
 @lru_cache(maxsize=256)

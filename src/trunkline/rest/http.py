@@ -1,8 +1,9 @@
 """The HTTP client every connector uses: auth bound to its host, timeouts, bounded retries.
 
-Retries (tenacity) cover 429/502/503/504 and connection errors, with exponential backoff and full
-jitter, honouring ``Retry-After`` (seconds or HTTP date). A ``Retry-After`` longer than
-``RetryPolicy.max_retry_after`` is not waited out: the request fails with a clear error instead.
+Retries (tenacity) cover 429/502/503/504 and connection errors, and a 500 for idempotent methods,
+with exponential backoff and full jitter, honouring ``Retry-After`` (seconds or HTTP date). A
+``Retry-After`` longer than ``RetryPolicy.max_retry_after`` is not waited out: the request fails with a
+clear error instead.
 Non-idempotent methods (POST, PATCH) are retried only when the service certainly did not act on them
 (429, or a connection that was never established). A 401 triggers one credential renewal and one
 retry. Nothing ever retries without end.
@@ -33,7 +34,8 @@ USER_AGENT = "trunkline/0.1 (+https://github.com/trunkline)"
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    """How hard to try: attempts in all, backoff bounds, and the longest Retry-After worth waiting.
+    """How hard to try: attempts in all, backoff bounds, the longest Retry-After worth waiting, and how
+    long one attempt may wait for the service (``timeout`` seconds between bytes; connecting, at most 10).
 
     ``retry_all_methods`` retries POST and PATCH like the idempotent methods: only for endpoints where a
     duplicate does no harm (the user says so with ``retry_non_idempotent: true``).
@@ -44,6 +46,7 @@ class RetryPolicy:
     max_delay: float = 30.0
     max_retry_after: float = 120.0
     retry_all_methods: bool = False
+    timeout: float = 30.0
 
 
 @dataclass
@@ -88,7 +91,6 @@ class HttpClient:
         auth: AuthProvider | None = None,
         *,
         retry: RetryPolicy | None = None,
-        timeout: float = 30.0,
         max_response_bytes: int = 64 * 1024 * 1024,
         stats: RequestStats | None = None,
     ) -> None:
@@ -98,7 +100,7 @@ class HttpClient:
         self.stats = stats or RequestStats()
         self._warned_origins: set[str] = set()
         self._client = httpx.AsyncClient(
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            timeout=httpx.Timeout(self.retry.timeout, connect=min(self.retry.timeout, 10.0)),
             headers={"User-Agent": USER_AGENT},
             limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
         )
@@ -184,8 +186,11 @@ class HttpClient:
                 raise _Retryable(error, retry_after)
             raise error
         if response.status_code >= 500:
-            raise HttpError("the service failed", method=method, url=url, status=response.status_code,
-                            body_excerpt=self._excerpt(response), fix="try again later; report it if it persists")
+            error = HttpError("the service failed", method=method, url=url, status=response.status_code,
+                              body_excerpt=self._excerpt(response), fix="try again later; report it if it persists")
+            if response.status_code == 500 and self._may_retry(method):  # repeating it cannot do harm
+                raise _Retryable(error, None)
+            raise error
         return response
 
     async def _send(

@@ -78,9 +78,14 @@ class MacroContext:
     values: Mapping[str, Any] = field(default_factory=dict)
 
 
+def has_macros(text: str) -> bool:
+    """Whether ``text`` may hold a macro (without it, rendering gives ``text`` back as it is)."""
+    return "{" in text or "(now" in text
+
+
 def render(text: str, ctx: MacroContext, *, where: str = "value") -> str:
     """Replace every macro in ``text``; ``where`` (a config path) is named in any error."""
-    if "{" not in text and "(now" not in text:
+    if not has_macros(text):
         return text
     return _TOKEN.sub(lambda match: _replace(match, text, ctx, where), text)
 

@@ -30,14 +30,19 @@ someone else) are never widened: values reach them as text and the database conv
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from itertools import chain
+from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
-from trunkline.core.schema import SchemaBuilder
+from trunkline.core.schema import datetimes_of, type_of_class, widen_all
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_NONE = type(None)
+_TEXT_TYPES = frozenset({str, _NONE})
 
 
 class Kind(StrEnum):
@@ -68,22 +73,64 @@ def kind_of_field_type(field_type: str) -> Kind | None:
     return _KIND_OF_FIELD_TYPE.get(field_type)
 
 
-def batch_kinds(records: Iterable[Mapping[str, Any]]) -> dict[str, Kind | None]:
-    """The column kind each field of ``records`` needs, fields in first-seen order."""
-    records = list(records)
-    builder = SchemaBuilder()
-    for record in records:
-        builder.add(record)
-    kinds: dict[str, Kind | None] = {}
-    for field in builder.fields():
-        kind = kind_of_field_type(field.type)
-        values = [value for record in records if (value := record.get(field.name)) is not None]
-        if kind is Kind.BIGINT and not all(_INT64_MIN <= value <= _INT64_MAX for value in values):
+@dataclass
+class BatchColumn:
+    """One field of a batch: the column kind it needs, its value in each record (``None`` where absent),
+    for a column of ISO-8601 strings those strings already parsed (row for row), and the Python types
+    of its values."""
+
+    kind: Kind | None
+    values: list[Any]
+    timestamps: list[Any] | None = None
+    python_types: frozenset[type] = frozenset()
+
+
+def batch_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, BatchColumn]:
+    """The fields of ``records`` (in first-seen order) as columns, each with the kind it needs.
+
+    The kinds are those the record-by-record schema rules give (:mod:`trunkline.core.schema`), found
+    a column at a time with C-level passes over each column's values.
+    """
+    shapes = dict.fromkeys(map(tuple, records))  # records mostly share their keys: far fewer to go through
+    names = dict.fromkeys(map(str, chain.from_iterable(shapes)))
+    return {name: _batch_column([record.get(name) for record in records]) for name in names}
+
+
+def _batch_column(values: list[Any]) -> BatchColumn:
+    python_types = set(map(type, values))
+    types: set[str] = set()
+    has_strings = False
+    for python_type in python_types:
+        if issubclass(python_type, str):
+            has_strings = True
+        elif python_type is not _NONE:
+            types.add(type_of_class(python_type))
+    timestamps = None
+    if has_strings:
+        strings = values if python_types == {str} else [value for value in values if isinstance(value, str)]
+        parsed = datetimes_of(strings) if types <= {"datetime"} else None
+        types.add("string" if parsed is None else "datetime")
+        if parsed is not None:
+            timestamps = parsed if len(parsed) == len(values) else _aligned(values, parsed)
+    kind = kind_of_field_type(widen_all(types))
+    if kind is Kind.BIGINT:
+        present = [value for value in values if value is not None]
+        if min(present) < _INT64_MIN or max(present) > _INT64_MAX:
             kind = Kind.TEXT
-        elif kind is Kind.TEXT and all(isinstance(value, Mapping | list | tuple) for value in values):
-            kind = Kind.JSON  # objects mixed with arrays: a string to the schema, JSON to a table
-        kinds[field.name] = kind
-    return kinds
+    elif kind is Kind.TEXT and all(isinstance(value, Mapping | list | tuple) for value in values if value is not None):
+        kind = Kind.JSON  # objects mixed with arrays: a string to the schema, JSON to a table
+    return BatchColumn(kind, values, timestamps, frozenset(python_types))
+
+
+def _aligned(values: list[Any], parsed: list[datetime]) -> list[Any]:
+    """``values`` with each string replaced by its parsed datetime (``parsed`` holds them in order)."""
+    each = iter(parsed)
+    return [next(each) if isinstance(value, str) else value for value in values]
+
+
+def batch_kinds(records: Sequence[Mapping[str, Any]]) -> dict[str, Kind | None]:
+    """The column kind each field of ``records`` needs, fields in first-seen order."""
+    return {name: column.kind for name, column in batch_columns(records).items()}
 
 
 def widened(current: Kind, needed: Kind) -> Kind | None:
@@ -108,6 +155,32 @@ def coerce(value: Any, kind: Kind) -> Any:
     if kind in (Kind.TEXT, Kind.OTHER):
         return as_text(value)
     return value
+
+
+def coerce_column(column: BatchColumn, kind: Kind) -> list[Any]:
+    """``[coerce(value, kind) for value in column.values]``, without a Python call per value where none
+    is needed (the column's kind may differ from ``kind``, the kind of the table column it lands in)."""
+    values = column.values
+    if kind in (Kind.BIGINT, Kind.BOOLEAN):
+        return values
+    if kind is Kind.TEXT or kind is Kind.OTHER:
+        if column.python_types <= _TEXT_TYPES:
+            return values
+        return [value if value is None or type(value) is str else as_text(value) for value in values]
+    if kind is Kind.JSON:
+        return _json_column(values)
+    if kind is Kind.DOUBLE:
+        return [None if value is None else float(value) for value in values]
+    return [value if value is None or (type(value) is datetime and value.tzinfo is not None) else to_timestamp(value)
+            for value in (values if column.timestamps is None else column.timestamps)]
+
+
+def _json_column(values: list[Any]) -> list[str | None]:
+    """Each value as ``to_json`` writes it, through one C encoder for the whole column."""
+    if c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
+        return [None if value is None else to_json(value) for value in values]
+    encode = c_make_encoder({}, _json_default, encode_basestring, None, ":", ",", False, False, True)
+    return [None if value is None else "".join(encode(value, 0)) for value in values]
 
 
 def to_timestamp(value: datetime | date | str) -> datetime:

@@ -10,7 +10,7 @@ interpolated. The session's time zone is UTC.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import psycopg
@@ -124,7 +124,7 @@ class PostgresWriter(TableWriter):
             self._table, column, self._type(kind), column, self._type(kind)
         ))
 
-    def _copy(self, target: sql.Composable, columns: list[Column], rows: list[Row]) -> None:
+    def _copy(self, target: sql.Composable, columns: list[Column], rows: Iterable[Sequence[Any]]) -> None:
         """Stream ``rows`` into ``target`` with COPY (text format: the server parses each value)."""
         assert self._conn is not None
         names = sql.SQL(", ").join(sql.Identifier(column.name) for column in columns)
@@ -134,8 +134,8 @@ class PostgresWriter(TableWriter):
             for row in rows:
                 copy.write_row(row)
 
-    def _insert_rows(self, columns: list[Column], rows: list[Row]) -> None:
-        self._copy(self._table, columns, rows)
+    def _insert_columns(self, columns: list[Column], values: list[list[Any]]) -> None:
+        self._copy(self._table, columns, zip(*values, strict=True))
 
     def _prepare_merge(self, keys: list[Column]) -> None:
         assert self._conn is not None

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Self
 from trunkline.core.errors import TrunklineError
 from trunkline.core.schema import FieldSchema
 from trunkline.core.sink_config import SinkConfig
-from trunkline.sinks.columns import Kind, batch_kinds, coerce, kind_of_field_type, widened
+from trunkline.sinks.columns import Kind, batch_columns, coerce_column, kind_of_field_type, widened
 
 Row = list[Any]
 _RENAME_FIX = "rename the field with a rename transform in the flow"
@@ -124,21 +124,22 @@ class TableWriter(ABC):
         with self._guard():
             keys = self.config.keys
             self._check_keys(records, keys)
-            kinds = batch_kinds(records)
-            self._prepare(kinds)
-            present = [(name, column) for name in kinds if (column := self._column(name)) is not None]
+            batch = batch_columns(records)
+            self._prepare({name: field.kind for name, field in batch.items()})
+            present = [(name, column) for name in batch if (column := self._column(name)) is not None]
             if not present:
                 raise SinkError(f"{self.summary.table}: the batch's records have no fields: there is no row to write")
             names = [name for name, _ in present]
             columns = [column for _, column in present]
-            rows = [[coerce(record.get(name), column.kind) for name, column in present] for record in records]
+            values = [coerce_column(batch[name], column.kind) for name, column in present]
             self.summary.records += len(records)
             if keys:
+                rows = [list(row) for row in zip(*values, strict=True)]
                 carried = [tuple(name in record for name in names) for record in records]
                 self._write_merge(columns, rows, carried, [names.index(key) for key in keys])
             else:
-                self._insert_rows(columns, rows)
-                self.summary.inserted += len(rows)
+                self._insert_columns(columns, values)
+                self.summary.inserted += len(records)
 
     def close(self) -> WriteSummary:
         """Add the columns of fields that were only ever null (as text), commit, and return the summary."""
@@ -311,8 +312,8 @@ class TableWriter(ABC):
         """Change a column's type to ``kind``, converting the values already there."""
 
     @abstractmethod
-    def _insert_rows(self, columns: list[Column], rows: list[Row]) -> None:
-        """Insert ``rows`` (values in the order of ``columns``)."""
+    def _insert_columns(self, columns: list[Column], values: list[list[Any]]) -> None:
+        """Insert the rows whose values ``values`` holds column by column (in the order of ``columns``)."""
 
     @abstractmethod
     def _prepare_merge(self, keys: list[Column]) -> None:

@@ -2,17 +2,21 @@
 
 ``create_app`` builds the deterministic dataset and wires the read and write routes. State on
 ``app.state``: ``data`` (the ``Dataset``, which the write routes change in place), ``credentials``,
-``tokens`` (``TokenStore``), ``authenticator`` and ``control`` (faults, request log, token expiry).
+``tokens`` (``TokenStore``), ``authenticator`` and ``control`` (faults, the random fault profile, request
+log, token expiry).
+``cached_paths`` turns on the page cache for those list paths (see :mod:`.page_cache`; benchmarks).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
+from ..common.fault_profile import FaultProfile
 from . import (
     routes_activity,
     routes_agents,
@@ -37,21 +41,25 @@ from .control import EmulatorControl
 from .data import build_dataset
 from .errors import ApiError, handle_api_error, handle_http_exception
 from .gateway import Gateway
+from .page_cache import PageCache
 
 DEFAULT_TOKEN_TTL = 43_200
 
 
 def create_app(
-    seed: int = 0, size: str = "small", token_ttl: int = DEFAULT_TOKEN_TTL, now: datetime | None = None
+    seed: int = 0, size: str = "small", token_ttl: int = DEFAULT_TOKEN_TTL, now: datetime | None = None,
+    cached_paths: Iterable[str] = (), faults: FaultProfile | None = None,
 ) -> Starlette:
     """Build an emulator app serving the dataset for ``seed``/``size`` anchored at ``now`` (default:
-    the current UTC minute); access tokens live ``token_ttl`` seconds."""
+    the current UTC minute); access tokens live ``token_ttl`` seconds; ``GET`` answers of
+    ``cached_paths`` are rendered once and then served from the page cache; ``faults`` injects random
+    faults from the start (``POST /oauth/token`` is exempt)."""
     data = build_dataset(seed=seed, size=size, now=now)
     tokens = TokenStore(ttl=token_ttl)
     authenticator = Authenticator(data, tokens)
-    control = EmulatorControl(tokens)
+    control = EmulatorControl(tokens, faults)
     routes = [
-        *routes_control.ROUTES,
+        *routes_control.routes(control),
         *routes_oauth.ROUTES,
         *routes_agents.ROUTES,
         *routes_calls.ROUTES,
@@ -69,9 +77,13 @@ def create_app(
         *routes_writes_tasks.ROUTES,
         *routes_env_sync.ROUTES,
     ]
+    middleware = [Middleware(Gateway, control=control, authenticator=authenticator)]
+    cached = tuple(cached_paths)
+    if cached:
+        middleware.append(Middleware(PageCache, paths=cached))
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(Gateway, control=control, authenticator=authenticator)],
+        middleware=middleware,
         exception_handlers={ApiError: handle_api_error, HTTPException: handle_http_exception},
     )
     app.state.data = data

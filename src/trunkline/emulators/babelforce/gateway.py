@@ -1,5 +1,6 @@
-"""ASGI middleware in front of every route: logs the request, injects pending faults, then checks
-credentials and rights on protected paths (``/api/...``, ``/auth/scim/...``).
+"""ASGI middleware in front of every route: logs the request, injects pending faults and random faults
+of the fault profile, then checks credentials and rights on protected paths (``/api/...``,
+``/auth/scim/...``).
 
 Control routes under ``/_emulator/`` bypass all of it.
 """
@@ -7,15 +8,18 @@ Control routes under ``/_emulator/`` bypass all of it.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .auth import Authenticator, is_protected, may_access
-from .control import EmulatorControl, Fault
+from ..common.control_routes import CONTROL_PREFIX
+from ..common.fault_serving import serve_fault
+from ..common.faults import Fault, retry_after_value
+from ..common.random_faults import DrawnFault
+from .auth import Authenticator, AuthResult, is_protected, may_access
+from .control import EmulatorControl
 from .errors import v2_error
-
-CONTROL_PREFIX = "/_emulator/"
 
 _FAULT_MESSAGES = {
     429: "too many requests: rate limit exceeded",
@@ -26,9 +30,9 @@ _FAULT_MESSAGES = {
 }
 
 
-def _retry_after(seconds: float) -> str:
-    """Whole seconds as HTTP wants them; fractions kept as a decimal so tests can retry quickly."""
-    return str(int(seconds)) if float(seconds).is_integer() else str(seconds)
+def fault_error(status: int, headers: dict[str, str] | None = None) -> ASGIApp:
+    """The v2 error body of an injected fault status."""
+    return v2_error(status, _FAULT_MESSAGES.get(status, f"injected fault {status}"), headers=headers)
 
 
 class Gateway:
@@ -45,6 +49,7 @@ class Gateway:
             await self.app(scope, receive, send)
             return
         statuses: list[int] = []
+        drawn: DrawnFault | None = None
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -60,24 +65,34 @@ class Gateway:
                 if fault.status is not None:
                     await self._fault_response(fault)(scope, receive, recording_send)
                     return
-            if is_protected(path):
-                if result.principal is None:
-                    headers = {"WWW-Authenticate": 'Bearer realm="babelforce"'}
-                    await v2_error(401, result.reason, headers=headers)(scope, receive, recording_send)
-                    return
-                if not may_access(result.principal, path):
-                    message = f"user {result.principal.username} lacks manager rights for {path}"
-                    await v2_error(403, message)(scope, receive, recording_send)
-                    return
-                scope.setdefault("state", {})["principal"] = result.principal
-            await self.app(scope, receive, recording_send)
+            drawn = self.control.random_faults.draw(scope["method"], path)
+            guarded = partial(self._guarded, result)
+            if drawn is None:
+                await guarded(scope, receive, recording_send)
+            else:
+                await serve_fault(drawn, guarded, scope, receive, recording_send, fault_error)
         finally:
             query = scope.get("query_string", b"").decode("latin-1")
-            self.control.record(scope["method"], path, query, result.method, statuses[0] if statuses else 500)
+            status = statuses[0] if statuses else (None if drawn else 500)  # None: the fault sent no answer
+            self.control.record(scope["method"], path, query, result.method, status, drawn.kind if drawn else None)
+
+    async def _guarded(self, result: AuthResult, scope: Scope, receive: Receive, send: Send) -> None:
+        """The route, behind authentication and rights on protected paths."""
+        path = scope.get("path", "")
+        if is_protected(path):
+            if result.principal is None:
+                headers = {"WWW-Authenticate": 'Bearer realm="babelforce"'}
+                await v2_error(401, result.reason, headers=headers)(scope, receive, send)
+                return
+            if not may_access(result.principal, path):
+                message = f"user {result.principal.username} lacks manager rights for {path}"
+                await v2_error(403, message)(scope, receive, send)
+                return
+            scope.setdefault("state", {})["principal"] = result.principal
+        await self.app(scope, receive, send)
 
     @staticmethod
     def _fault_response(fault: Fault) -> ASGIApp:
         assert fault.status is not None
-        headers = {"Retry-After": _retry_after(fault.retry_after)} if fault.retry_after is not None else None
-        message = _FAULT_MESSAGES.get(fault.status, f"injected fault {fault.status}")
-        return v2_error(fault.status, message, headers=headers)
+        headers = {"Retry-After": retry_after_value(fault.retry_after)} if fault.retry_after is not None else None
+        return fault_error(fault.status, headers)

@@ -1,15 +1,13 @@
-"""Test controls under ``/_emulator/`` (no authentication): faults, token expiry, request log, health,
-and dialling a campaign's hopper."""
+"""Test controls under ``/_emulator/`` (no authentication): the shared fault, fault-profile and
+request-log routes, token expiry, health, and dialling a campaign's hopper."""
 
 from __future__ import annotations
-
-import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ..common.control_routes import CONTROL_PREFIX, control_routes, read_json_object
 from . import hopper
 from .control import EmulatorControl
 
@@ -22,57 +20,17 @@ def _control(request: Request) -> EmulatorControl:
     return request.app.state.control
 
 
-async def _json_object(request: Request) -> dict[str, Any]:
-    body = await request.body()
-    if not body.strip():
-        return {}
-    parsed = json.loads(body)
-    if not isinstance(parsed, dict):
-        raise ValueError("the body must be a JSON object")
-    return parsed
-
-
 def _bad(message: str) -> Response:
     return JSONResponse({"error": message}, status_code=400)
-
-
-async def add_fault(request: Request) -> Response:
-    """Queue a fault: ``{"status", "count", "retry_after", "path_prefix", "delay"}``."""
-    try:
-        spec = await _json_object(request)
-        fault = _control(request).add_fault(
-            status=None if spec.get("status") is None else int(spec["status"]),
-            count=int(spec.get("count", 1)),
-            retry_after=None if spec.get("retry_after") is None else float(spec["retry_after"]),
-            path_prefix=spec.get("path_prefix"),
-            delay=float(spec.get("delay", 0)),
-        )
-    except (ValueError, TypeError) as error:
-        return _bad(str(error))
-    return JSONResponse({"fault": vars(fault)}, status_code=201)
-
-
-async def faults(request: Request) -> Response:
-    """List pending faults (GET) or drop them all (DELETE)."""
-    if request.method == "DELETE":
-        _control(request).clear_faults()
-    return JSONResponse({"faults": _control(request).faults()})
 
 
 async def expire_tokens(request: Request) -> Response:
     """Invalidate every issued access token; ``{"refresh_tokens": true}`` drops refresh tokens too."""
     try:
-        spec = await _json_object(request)
+        spec = await read_json_object(request)
     except ValueError as error:
         return _bad(str(error))
     return JSONResponse({"expired": _control(request).expire_tokens(bool(spec.get("refresh_tokens", False)))})
-
-
-async def requests_log(request: Request) -> Response:
-    """The request log, oldest first (GET), or empty it (DELETE)."""
-    if request.method == "DELETE":
-        _control(request).clear_requests()
-    return JSONResponse({"requests": _control(request).requests()})
 
 
 async def dial(request: Request) -> Response:
@@ -83,7 +41,7 @@ async def dial(request: Request) -> Response:
     if campaign_id not in data.by_id["outbound_campaigns"]:
         return JSONResponse({"error": f"outbound campaign '{campaign_id}' not found"}, status_code=404)
     try:
-        spec = await _json_object(request)
+        spec = await read_json_object(request)
         count = spec.get("count", 1)
         status = spec.get("status", "no_answer")
         if isinstance(count, bool) or not isinstance(count, int) or count < 1:
@@ -103,11 +61,11 @@ async def health(request: Request) -> Response:
                          "now": data.now.strftime("%Y-%m-%dT%H:%M:%SZ")})  # fmt: skip
 
 
-ROUTES = [
-    Route("/_emulator/faults", add_fault, methods=["POST"]),
-    Route("/_emulator/faults", faults, methods=["GET", "DELETE"]),
-    Route("/_emulator/tokens/expire", expire_tokens, methods=["POST"]),
-    Route("/_emulator/requests", requests_log, methods=["GET", "DELETE"]),
-    Route("/_emulator/health", health, methods=["GET"]),
-    Route("/_emulator/dialer/{campaign_id}/dial", dial, methods=["POST"]),
-]
+def routes(control: EmulatorControl) -> list[Route]:
+    """Every control route, the shared ones over ``control``'s faults and request log included."""
+    return [
+        *control_routes(control.fault_queue, control.log, control.random_faults),
+        Route(f"{CONTROL_PREFIX}tokens/expire", expire_tokens, methods=["POST"]),
+        Route(f"{CONTROL_PREFIX}health", health, methods=["GET"]),
+        Route(f"{CONTROL_PREFIX}dialer/{{campaign_id}}/dial", dial, methods=["POST"]),
+    ]

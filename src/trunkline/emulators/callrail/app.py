@@ -2,7 +2,7 @@
 
 ``create_app`` builds the deterministic dataset and wires the routes. State on ``app.state``:
 ``data`` (the ``Dataset``), ``credentials`` (API key and account ids), ``rate_limiter``, ``faults``
-(``FaultQueue``) and ``requests`` (``RequestLog``).
+(``FaultQueue``), ``random_faults`` (``RandomFaults``, the fault profile) and ``requests`` (``RequestLog``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 
+from ..common.fault_profile import FaultProfile
 from ..common.faults import FaultQueue
+from ..common.random_faults import RandomFaults
 from ..common.request_log import RequestLog
 from . import (
     routes_accounts,
@@ -39,15 +41,17 @@ def create_app(
     now: datetime | None = None,
     rate_limits: RateLimits | None = None,
     clock: Callable[[], float] | None = None,
+    faults: FaultProfile | None = None,
 ) -> Starlette:
     """Build an emulator serving the dataset for ``seed`` anchored at ``now`` (default: the current
     time), enforcing ``rate_limits`` (default: CallRail's documented ones) on ``clock`` (seconds;
-    default ``time.monotonic`` — tests pass their own to move time)."""
+    default ``time.monotonic`` — tests pass their own to move time); ``faults`` injects random faults
+    from the start."""
     data = build_dataset(seed=seed, now=now)
-    faults, log = FaultQueue(), RequestLog()
+    queue, log, random_faults = FaultQueue(), RequestLog(), RandomFaults(faults)
     limiter = RateLimiter(rate_limits or RateLimits(), clock or time.monotonic)
     routes = [
-        *routes_control.routes(faults, log),
+        *routes_control.routes(queue, log, random_faults),
         *routes_accounts.ROUTES,
         *routes_companies.ROUTES,
         *routes_trackers.ROUTES,
@@ -57,7 +61,8 @@ def create_app(
         *routes_tags.ROUTES,
         *routes_users.ROUTES,
     ]
-    middleware = [Middleware(Gateway, faults=faults, log=log, credentials=data.credentials, limiter=limiter)]
+    middleware = [Middleware(Gateway, faults=queue, random_faults=random_faults, log=log,
+                             credentials=data.credentials, limiter=limiter)]
     app = Starlette(
         routes=routes,
         middleware=middleware,
@@ -66,6 +71,7 @@ def create_app(
     app.state.data = data
     app.state.credentials = data.credentials
     app.state.rate_limiter = limiter
-    app.state.faults = faults
+    app.state.faults = queue
+    app.state.random_faults = random_faults
     app.state.requests = log
     return app

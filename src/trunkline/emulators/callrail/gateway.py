@@ -1,5 +1,6 @@
-"""ASGI middleware in front of every route: injects pending faults, checks the API key and the rate
-limits on ``/v3/`` paths, refuses GET bodies (406), and logs each request (never the key).
+"""ASGI middleware in front of every route: injects pending faults and random faults of the fault
+profile, checks the API key and the rate limits on ``/v3/`` paths, refuses GET bodies (406), and logs
+each request (never the key).
 
 Control routes under ``/_emulator/`` bypass all of it.
 """
@@ -12,7 +13,9 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..common.control_routes import CONTROL_PREFIX
+from ..common.fault_serving import serve_fault
 from ..common.faults import Fault, FaultQueue, retry_after_value
+from ..common.random_faults import DrawnFault, RandomFaults
 from ..common.request_log import RequestLog
 from .auth import refusal
 from .credentials import Credentials
@@ -31,6 +34,11 @@ _FAULT_MESSAGES = {
 _AUTH_CHALLENGE = {"WWW-Authenticate": 'Token realm="Application"'}
 
 
+def fault_error(status: int, headers: dict[str, str] | None = None) -> ASGIApp:
+    """The ``{"error": …}`` body of an injected fault status."""
+    return error_response(status, _FAULT_MESSAGES.get(status, f"Injected fault {status}"), headers=headers)
+
+
 def request_kinds(method: str, path: str) -> tuple[str, ...]:
     """The rate-limit kinds a request counts against: every request is general; sending a text or
     placing an outbound call also counts against its own limit."""
@@ -44,10 +52,11 @@ def request_kinds(method: str, path: str) -> tuple[str, ...]:
 class Gateway:
     """Faults, authentication, rate limiting and the request log for one emulator app."""
 
-    def __init__(self, app: ASGIApp, faults: FaultQueue, log: RequestLog, credentials: Credentials,
-                 limiter: RateLimiter) -> None:  # fmt: skip
+    def __init__(self, app: ASGIApp, faults: FaultQueue, random_faults: RandomFaults, log: RequestLog,
+                 credentials: Credentials, limiter: RateLimiter) -> None:  # fmt: skip
         self.app = app
         self.faults = faults
+        self.random_faults = random_faults
         self.log = log
         self.credentials = credentials
         self.limiter = limiter
@@ -58,6 +67,7 @@ class Gateway:
             await self.app(scope, receive, send)
             return
         statuses: list[int] = []
+        drawn: DrawnFault | None = None
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -65,20 +75,29 @@ class Gateway:
             await send(message)
 
         try:
-            refused = await self._screen(scope, path)
-            await (refused or self.app)(scope, receive, recording_send)
+            fault = self.faults.take(path)
+            if fault is not None and fault.delay:
+                await asyncio.sleep(fault.delay)
+            if fault is not None and fault.status is not None:
+                await self._fault_response(fault)(scope, receive, recording_send)
+                return
+            drawn = self.random_faults.draw(scope["method"], path)
+            if drawn is None:
+                await self._screened(scope, receive, recording_send)
+            else:
+                await serve_fault(drawn, self._screened, scope, receive, recording_send, fault_error)
         finally:
             query = scope.get("query_string", b"").decode("latin-1").replace(self.credentials.api_key, "[redacted]")
-            self.log.record(scope["method"], path, query, statuses[0] if statuses else 500)
+            status = statuses[0] if statuses else (None if drawn else 500)  # None: the fault sent no answer
+            self.log.record(scope["method"], path, query, status, **({"fault": drawn.kind} if drawn else {}))
 
-    async def _screen(self, scope: Scope, path: str) -> ASGIApp | None:
-        """The response that replaces the route (a fault, 401, 429 or 406), or None to let it run."""
-        fault = self.faults.take(path)
-        if fault is not None:
-            if fault.delay:
-                await asyncio.sleep(fault.delay)
-            if fault.status is not None:
-                return self._fault_response(fault)
+    async def _screened(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The route, unless the key, the rate limits or a GET body refuse the request first."""
+        refused = self._refusal(scope, scope.get("path", ""))
+        await (refused or self.app)(scope, receive, send)
+
+    def _refusal(self, scope: Scope, path: str) -> ASGIApp | None:
+        """The response that replaces the route (401, 429 or 406), or None to let it run."""
         if not path.startswith(API_PREFIX):
             return None
         headers = Headers(scope=scope)
@@ -96,5 +115,4 @@ class Gateway:
     def _fault_response(fault: Fault) -> ASGIApp:
         assert fault.status is not None
         headers = {"Retry-After": retry_after_value(fault.retry_after)} if fault.retry_after is not None else None
-        return error_response(fault.status, _FAULT_MESSAGES.get(fault.status, f"Injected fault {fault.status}"),
-                              headers=headers)  # fmt: skip
+        return fault_error(fault.status, headers)

@@ -1,5 +1,5 @@
-"""Test controls under ``/_emulator/`` (no authentication): the shared fault and request-log routes,
-rate-limit usage and reset, and health."""
+"""Test controls under ``/_emulator/`` (no authentication): the shared fault, fault-profile and
+request-log routes, rate-limit usage and reset, and health."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from starlette.routing import Route
 
 from ..common.control_routes import CONTROL_PREFIX, control_routes
 from ..common.faults import FaultQueue
+from ..common.random_faults import RandomFaults
 from ..common.request_log import RequestLog
 from .ratelimit import RateLimiter
 from .timefmt import utc_stamp
@@ -37,10 +38,10 @@ async def health(request: Request) -> Response:
                          "account_id": data.account["id"]})  # fmt: skip
 
 
-def routes(faults: FaultQueue, log: RequestLog) -> list[Route]:
-    """Every control route, the shared ones over ``faults`` and ``log`` included."""
+def routes(faults: FaultQueue, log: RequestLog, random_faults: RandomFaults) -> list[Route]:
+    """Every control route, the shared ones over ``faults``, ``log`` and ``random_faults`` included."""
     return [
-        *control_routes(faults, log),
+        *control_routes(faults, log, random_faults),
         Route(f"{CONTROL_PREFIX}rate-limits", rate_limits, methods=["GET"]),
         Route(f"{CONTROL_PREFIX}rate-limits/reset", reset_rate_limits, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}health", health, methods=["GET"]),

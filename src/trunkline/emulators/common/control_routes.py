@@ -1,6 +1,7 @@
 """Test-control routes every emulator serves without authentication: faults and the request log.
 
 ``POST /_emulator/faults`` queues a fault, ``GET``/``DELETE /_emulator/faults`` list or drop them;
+``PUT``/``GET``/``DELETE /_emulator/fault-profile`` set, read or clear the random fault profile;
 ``GET``/``DELETE /_emulator/requests`` read or empty the request log.
 """
 
@@ -13,7 +14,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from .fault_profile import profile_from_mapping
 from .faults import FaultQueue
+from .random_faults import RandomFaults
 from .request_log import RequestLog
 
 CONTROL_PREFIX = "/_emulator/"
@@ -37,8 +40,8 @@ def _optional_float(spec: dict[str, Any], key: str) -> float | None:
     return None if spec.get(key) is None else float(spec[key])
 
 
-def control_routes(faults: FaultQueue, log: RequestLog) -> list[Route]:
-    """The fault and request-log routes over ``faults`` and ``log``."""
+def control_routes(faults: FaultQueue, log: RequestLog, random_faults: RandomFaults) -> list[Route]:
+    """The fault, fault-profile and request-log routes over ``faults``, ``random_faults`` and ``log``."""
 
     async def add_fault(request: Request) -> Response:
         """Queue a fault: ``{"status", "count", "retry_after", "path_prefix", "delay"}``."""
@@ -61,6 +64,17 @@ def control_routes(faults: FaultQueue, log: RequestLog) -> list[Route]:
             faults.clear()
         return JSONResponse({"faults": faults.pending()})
 
+    async def fault_profile(request: Request) -> Response:
+        """Set the random fault profile (PUT, a ``FaultProfile`` as JSON), read it (GET) or clear it (DELETE)."""
+        if request.method == "PUT":
+            try:
+                random_faults.set(profile_from_mapping(await read_json_object(request)))
+            except (ValueError, TypeError) as error:
+                return JSONResponse({"error": str(error)}, status_code=400)
+        elif request.method == "DELETE":
+            random_faults.set(None)
+        return JSONResponse(random_faults.status())
+
     async def requests_log(request: Request) -> Response:
         """The request log, oldest first (GET), or empty it (DELETE)."""
         if request.method == "DELETE":
@@ -70,5 +84,6 @@ def control_routes(faults: FaultQueue, log: RequestLog) -> list[Route]:
     return [
         Route(f"{CONTROL_PREFIX}faults", add_fault, methods=["POST"]),
         Route(f"{CONTROL_PREFIX}faults", fault_list, methods=["GET", "DELETE"]),
+        Route(f"{CONTROL_PREFIX}fault-profile", fault_profile, methods=["PUT", "GET", "DELETE"]),
         Route(f"{CONTROL_PREFIX}requests", requests_log, methods=["GET", "DELETE"]),
     ]

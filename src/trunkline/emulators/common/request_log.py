@@ -18,9 +18,9 @@ class RequestLog:
         self._entries: deque[dict[str, Any]] = deque(maxlen=size)
         self._lock = threading.Lock()
 
-    def record(self, method: str, path: str, query: str, status: int, **extra: Any) -> None:
-        """Append one request: method, path, query string, response status, ``extra`` fields and the
-        wall-clock time."""
+    def record(self, method: str, path: str, query: str, status: int | None, **extra: Any) -> None:
+        """Append one request: method, path, query string, response status (None when the connection
+        was dropped without one), ``extra`` fields and the wall-clock time."""
         entry = {"method": method, "path": path, "query": query, "status": status, **extra, "time": time.time()}
         with self._lock:
             self._entries.append(entry)
