@@ -6,7 +6,7 @@ import json
 
 import jsonpath
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from trunkline.core.errors import ConfigError, ResponseFormatError
@@ -263,6 +263,7 @@ _PLAIN_PATHS = st.builds(
 @settings(max_examples=300, deadline=None)
 @given(data=_JSON_VALUES, path=_PLAIN_PATHS)
 def test_plain_paths_select_what_the_jsonpath_library_selects(data, path):
+    assume(not isinstance(data, str))  # the library would read a top-level string as JSON text
     body = ParsedBody("json", data)
     library = [match.value for match in jsonpath.JSONPathEnvironment(strict=True).compile(path).finditer(data)]
     assert _find(body, path, "path_to_data") == library
