@@ -5,8 +5,8 @@
 records at ``$.items[*]``, page count at ``$.pagination.pages``) with TOOL and prints one JSON line:
 records, seconds, peak RSS of the process and RSS after imports. TOOL is:
 
-- ``trunkline``: a manual source streamed with ``trunkline.api.stream_source`` into a DuckDB table
-  through ``trunkline.sinks.tables.open_table_writer``, batches of 5,000 records;
+- ``trunkline``: a manual source run with ``trunkline.api.run_source`` into a DuckDB table (pages
+  written on a worker thread while the next are fetched, batches of 5,000 records, one transaction);
 - ``trunkline-source``: the same source streamed and counted, storing nothing (the source engine alone);
 - ``dlt``: dlt's ``rest_api`` source, same endpoint, paging and page size, into DuckDB with dlt's
   defaults (``dlt[duckdb]``, the ``bench`` extra); ``dlt-parquet``: the same with Parquet loader files;
@@ -33,7 +33,6 @@ from typing import Any
 
 from bench_emulator import CALLS_PATH, Target
 
-TABLE_BATCH = 5_000
 Count = Callable[[], int]
 """What a pull returns: how to count the records it stored (called after the time is taken)."""
 
@@ -66,24 +65,12 @@ def trunkline_source(target: Target, pages: int | None, page_size: int) -> dict[
 
 
 def pull_trunkline(target: Target, pages: int | None, page_size: int, folder: Path) -> Count:
-    """trunkline: stream the source into a DuckDB table."""
-    from trunkline.api import stream_source
-    from trunkline.sinks.tables import open_table_writer
+    """trunkline: ``trunkline.api.run_source`` into a DuckDB table (what ``trunkline source run
+    --output trunkline.duckdb --table calls`` does)."""
+    from trunkline.api import run_source
 
-    source = trunkline_source(target, pages, page_size)
     database = folder / "trunkline.duckdb"
-
-    async def pull() -> None:
-        with open_table_writer({"type": "duckdb", "path": str(database), "table": "calls"}) as writer:
-            batch: list[dict[str, Any]] = []
-            async for record in stream_source(source, home=folder / "home"):
-                batch.append(record)
-                if len(batch) >= TABLE_BATCH:
-                    writer.write_batch(batch)
-                    batch = []
-            writer.write_batch(batch)
-
-    asyncio.run(pull())
+    run_source(trunkline_source(target, pages, page_size), database, table="calls", home=folder / "home")
     return lambda: table_rows(database, "calls")
 
 

@@ -24,7 +24,7 @@ from trunkline.flows.destination_jobs import (
     run_destination,
     send_test_records,
 )
-from trunkline.flows.source_jobs import RunSummary, SampleResult, run_source_to_file, sample_source
+from trunkline.flows.source_jobs import RunSummary, SampleResult, run_source_to_output, sample_source
 from trunkline.readers.files import read_records
 from trunkline.rest.destination import RecordOutcome
 from trunkline.rest.http import RetryPolicy
@@ -69,10 +69,12 @@ def sample(source: SourceSpec | ResolvedSource, *, limit: int = 10, home: Path |
     return asyncio.run(sample_source(_resolved(source, home), limit=limit, home=home, now=now))
 
 
-def run_source(source: SourceSpec | ResolvedSource, output: Path | str, *, home: Path | None = None,
-               now: datetime | None = None, limit: int | None = None) -> RunSummary:
-    """Fetch every record into a JSONL, CSV or Parquet file (``trunkline source run``)."""
-    return asyncio.run(run_source_to_file(_resolved(source, home), Path(output), home=home, now=now, limit=limit))
+def run_source(source: SourceSpec | ResolvedSource, output: Path | str, *, table: str | None = None,
+               home: Path | None = None, now: datetime | None = None, limit: int | None = None) -> RunSummary:
+    """Fetch every record into a JSONL, CSV or Parquet file, or into ``table`` of a ``.duckdb`` file or a
+    ``postgresql://`` database (``trunkline source run``)."""
+    return asyncio.run(run_source_to_output(_resolved(source, home), output, table=table, home=home, now=now,
+                                            limit=limit))
 
 
 def show_source(source: SourceSpec, *, home: Path | None = None) -> dict[str, Any]:

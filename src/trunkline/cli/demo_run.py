@@ -18,7 +18,7 @@ from rich.table import Table
 
 from trunkline.api import read_source
 from trunkline.cli.demo_flows import write_demo_flows
-from trunkline.cli.source_cmd import _run_with_progress, print_summary
+from trunkline.cli.source_cmd import print_summary, run_with_progress
 from trunkline.cli.state import console, run_async
 from trunkline.connectors.resolve import load_source
 from trunkline.emulators.babelforce.app import create_app
@@ -68,7 +68,7 @@ def run_demo(home: Path, folder: Path, seed: int) -> None:
             console.rule(f"[bold]{name}[/bold]  ({source_file.name})")
             resolved = load_source(source_file, home=home)
             output = folder / f"{name}.jsonl"
-            summary = _run_with_progress(resolved, output, home, None)
+            summary = run_with_progress(resolved, output, home, None)
             print_summary(summary)
             _print_head(output, DEMO_COLUMNS[name])
         _run_demo_flows(folder, home, emulator.base_url, credentials, app.state.data.outbound_lists[0]["id"])

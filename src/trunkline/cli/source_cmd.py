@@ -11,8 +11,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from trunkline.cli.state import console, err_console, print_json, run_async, show_progress, state_of
-from trunkline.connectors.resolve import effective_config, load_source
-from trunkline.flows.source_jobs import RunSummary, SampleResult, run_source_to_file, sample_source
+from trunkline.connectors.resolve import ResolvedSource, effective_config, load_source
+from trunkline.flows.source_jobs import RunSummary, SampleResult, run_source_to_output, sample_source
 
 app = typer.Typer(help="Show, test and run sources (YAML files).", no_args_is_help=True)
 
@@ -85,23 +85,27 @@ def _short(value: object, width: int = 60) -> str:
 def run(
     ctx: typer.Context,
     source: SourceFile,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write: .jsonl, .csv or .parquet.")],
+    output: Annotated[str, typer.Option("--output", "-o", help=(
+        "Where to write: a .jsonl, .csv or .parquet file, a .duckdb file or a postgresql:// URL (with --table)."))],
+    table: Annotated[str | None, typer.Option("--table", help="The table to append to (created if missing).")] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Stop after this many records.")] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Fetch every page and write every record to a file, streaming, with a summary at the end."""
+    """Fetch every page and write every record to a file or a table, streaming, with a summary at the end."""
     home = state_of(ctx).home
     resolved = load_source(source, home=home)
-    summary = _run_with_progress(resolved, output, home, limit)
+    summary = run_with_progress(resolved, output, home, limit, table=table)
     if as_json:
         print_json(summary.as_dict())
     else:
         print_summary(summary)
 
 
-def _run_with_progress(resolved, output: Path, home: Path | None, limit: int | None) -> RunSummary:
+def run_with_progress(resolved: ResolvedSource, output: str | Path, home: Path | None, limit: int | None, *,
+                      table: str | None = None) -> RunSummary:
+    """Run the source into ``output`` with a progress bar on a terminal (see ``source run``)."""
     if not show_progress():
-        return run_async(run_source_to_file(resolved, output, home=home, limit=limit))
+        return run_async(run_source_to_output(resolved, output, table=table, home=home, limit=limit))
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), BarColumn(bar_width=None),
                   TextColumn("{task.fields[records]:,} records · {task.fields[pages]} pages · {task.fields[rate]}/s"),
                   TimeElapsedColumn(), console=err_console, transient=True) as progress:
@@ -111,7 +115,8 @@ def _run_with_progress(resolved, output: Path, home: Path | None, limit: int | N
             progress.update(task, completed=summary.records, records=summary.records, pages=summary.pages,
                             rate=f"{summary.records_per_second:,.0f}")
 
-        return run_async(run_source_to_file(resolved, output, home=home, limit=limit, on_progress=update))
+        return run_async(run_source_to_output(resolved, output, table=table, home=home, limit=limit,
+                                              on_progress=update))
 
 
 def print_summary(summary: RunSummary) -> None:

@@ -1,4 +1,4 @@
-"""Two jobs on a single source: test it (fetch a sample) and run it (fetch everything into a file).
+"""Two jobs on a single source: test it (fetch a sample) and run it (fetch everything into a file or a table).
 
 Both are what ``trunkline source test`` / ``source run`` and the Python API call. They report
 progress through an optional callback, so the CLI can draw a progress bar and a script can log.
@@ -15,9 +15,10 @@ from typing import Any
 
 from trunkline.connectors.resolve import ResolvedSource, open_source
 from trunkline.core.schema import FieldSchema, SchemaBuilder
+from trunkline.flows.background_output import BackgroundOutput
 from trunkline.rest.http import RetryPolicy
 from trunkline.rest.suggest import PathSuggestion, suggest_paths
-from trunkline.sinks.files import open_writer
+from trunkline.sinks.outputs import describe_output, open_output
 
 ProgressCallback = Callable[["RunSummary"], None]
 
@@ -84,30 +85,32 @@ async def sample_source(
                         summary=summary)
 
 
-async def run_source_to_file(
-    resolved: ResolvedSource, output: Path, *, home: Path | None = None, now: datetime | None = None,
-    retry: RetryPolicy | None = None, limit: int | None = None, on_progress: ProgressCallback | None = None,
+async def run_source_to_output(
+    resolved: ResolvedSource, output: Path | str, *, table: str | None = None, home: Path | None = None,
+    now: datetime | None = None, retry: RetryPolicy | None = None, limit: int | None = None,
+    on_progress: ProgressCallback | None = None,
 ) -> RunSummary:
-    """Fetch every record into ``output`` (JSONL, CSV or Parquet by suffix), streaming."""
-    summary = RunSummary(source=resolved.name, output=str(output))
+    """Fetch every record into ``output``, streaming: a JSONL, CSV or Parquet file by suffix, or ``table``
+    of a ``.duckdb`` file or a ``postgresql://`` database (see :mod:`trunkline.sinks.outputs`).
+
+    Pages are written on a worker thread while the next ones are fetched. A run that fails leaves no
+    partial file and no rows behind.
+    """
+    summary = RunSummary(source=resolved.name, output=describe_output(output, table))
     started = time.monotonic()
-    writer = open_writer(output)
-    completed = False
+    writer = BackgroundOutput(open_output(output, table=table))
     try:
         async with open_source(resolved, home=home, now=now, retry=retry) as source:
             async for page in source.pages(limit=limit):
-                for record in page.records:
-                    writer.write(record)
+                await writer.write_page(page.records)
                 if on_progress is not None:
                     _fill(summary, source, started)
                     on_progress(summary)
+            await writer.close()
             _fill(summary, source, started)
-        completed = True
-    finally:
-        if completed:
-            writer.close()
-        else:
-            writer.abort()
+    except BaseException:
+        await writer.abort()
+        raise
     return summary
 
 

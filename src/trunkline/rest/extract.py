@@ -30,6 +30,7 @@ from functools import lru_cache
 from typing import Any, Literal
 
 import jsonpath
+import orjson
 from lxml import etree
 
 from trunkline.core.errors import ConfigError, ResponseFormatError
@@ -74,13 +75,23 @@ def parse_body(content: bytes, content_type: str | None, response_format: Respon
     if kind == "xml":
         return ParsedBody("xml", _parse_xml(content, content_type))
     try:
-        return ParsedBody("json", json.loads(content))
+        return ParsedBody("json", _loads(content))
     except RecursionError:
         raise _format_error("response nests JSON deeper than can be read safely", content, content_type) from None
     except (ValueError, UnicodeDecodeError) as error:
         declared = response_format == "json" or _declared_kind(content_type) == "json"
         problem = "not valid JSON" if declared else "neither JSON nor XML"
         raise _format_error(f"response is {problem} ({_reason(error)})", content, content_type) from None
+
+
+def _loads(content: bytes) -> Any:
+    """``json.loads`` at orjson's speed: orjson reads UTF-8 JSON; what it refuses (UTF-16/32, ``NaN``,
+    integers beyond 64 bits, nesting past its limit) goes to the standard library, which either reads
+    it as before or raises the error the caller reports."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)
 
 
 def extract_records(body: ParsedBody, path_to_data: str | None) -> list[dict[str, Any]]:

@@ -18,7 +18,6 @@ the first that fires wins:
 
 from __future__ import annotations
 
-import hashlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,11 +45,6 @@ class FetchedPage:
     content: bytes
     link_next: str | None = None
 
-    @property
-    def fingerprint(self) -> str:
-        """A digest of the raw body, used to catch a server that serves the same page again."""
-        return hashlib.blake2b(self.content, digest_size=16).hexdigest()
-
 
 @dataclass
 class NextRequest:
@@ -68,7 +62,7 @@ class Paginator:
                | LinkHeaderPagination)
     pages_fetched: int = 0
     records_seen: int = 0
-    _previous_fingerprint: str | None = None
+    _previous_content: bytes | None = None
     _followed: set[str] = field(default_factory=set)
     _position: int = 0
 
@@ -94,13 +88,12 @@ class Paginator:
             return None
         if page.record_count == 0:
             return None
-        fingerprint = page.fingerprint
-        if fingerprint == self._previous_fingerprint:
+        if page.content == self._previous_content:  # a byte comparison: far cheaper than hashing each page
             raise PaginationError(
                 f"page {self.pages_fetched} repeats page {self.pages_fetched - 1} ({page.url})",
                 fix="check the pagination parameter names (the service may ignore them), or set max_pages",
             )
-        self._previous_fingerprint = fingerprint
+        self._previous_content = page.content
         if isinstance(strategy, PagePagination):
             return self._next_page(strategy, page)
         if isinstance(strategy, OffsetPagination):

@@ -29,15 +29,14 @@ someone else) are never widened: values reach them as text and the database conv
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
 from itertools import chain
-from json.encoder import c_make_encoder, encode_basestring
 from typing import Any
 
+from trunkline.core.json_text import json_encoder
 from trunkline.core.schema import datetimes_of, type_of_class, widen_all
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
@@ -176,11 +175,9 @@ def coerce_column(column: BatchColumn, kind: Kind) -> list[Any]:
 
 
 def _json_column(values: list[Any]) -> list[str | None]:
-    """Each value as ``to_json`` writes it, through one C encoder for the whole column."""
-    if c_make_encoder is None:  # pragma: no cover - CPython always has the C accelerator
-        return [None if value is None else to_json(value) for value in values]
-    encode = c_make_encoder({}, _json_default, encode_basestring, None, ":", ",", False, False, True)
-    return [None if value is None else "".join(encode(value, 0)) for value in values]
+    """Each value as ``to_json`` writes it."""
+    encode = to_json
+    return [None if value is None else encode(value) for value in values]
 
 
 def to_timestamp(value: datetime | date | str) -> datetime:
@@ -198,7 +195,8 @@ def _json_default(value: Any) -> str:
     return str(value)
 
 
-to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
+to_json = json_encoder(_json_default)
+"""A value as compact JSON text (dates and times in ISO 8601, unknown types as ``str``)."""
 
 
 def as_text(value: Any) -> str:

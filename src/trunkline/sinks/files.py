@@ -39,6 +39,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from trunkline.core.errors import ConfigError
+from trunkline.core.json_text import json_encoder
 
 ROW_GROUP_SIZE = 10_000
 _BUFFER_BYTES = 1 << 20
@@ -97,7 +98,7 @@ def _json_default(value: Any) -> str:
     raise TypeError(f"a record value of type {type(value).__name__} cannot be written as JSON")
 
 
-_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_json_default).encode
+_to_json = json_encoder(_json_default)
 
 
 def _as_text(value: Any) -> str:

@@ -19,6 +19,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from trunkline.core.json_text import json_encoder
+
 ENCODING_KEY = b"trunkline.encoding"
 JSON_ENCODING = b"json"
 
@@ -75,4 +77,4 @@ def _text_of(value: Any) -> str:
     return str(value)
 
 
-_to_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=_text_of).encode
+_to_json = json_encoder(_text_of)
