@@ -221,6 +221,19 @@ def test_delete_lead(client):
     assert client.get(f"/api/v2/outbound/lists/{lead_list['id']}").json()["item"]["count"] == 0
 
 
+def test_a_uid_is_free_again_once_its_lead_is_renamed_or_deleted(client):
+    lead_list = new_list(client)
+    url = f"/api/v2/outbound/lists/{lead_list['id']}/leads"
+    renamed = created(client.post(url, json=lead("r-1", 1)))
+    created(client.put(f"{url}/{renamed['id']}", json={"uid": "r-2"}))
+    invalid(client.post(url, json=lead("r-2", 1)), "uid 'r-2' is already used")
+    invalid(client.post(url, json=[lead("r-9", 1), lead("r-2", 1)]), "leads[1].uid: 'r-2' is already used by this list")
+    created(client.post(url, json=lead("r-1", 2)))  # the old uid is free
+    client.delete(f"{url}/{renamed['id']}")
+    created(client.post(url, json=lead("r-2", 3)))  # so is a deleted lead's
+    assert sorted(item["uid"] for item in all_leads(client, lead_list["id"])) == ["r-1", "r-2"]
+
+
 # --- campaigns and the hopper -------------------------------------------------------------------
 
 def test_create_and_update_campaign(client, data):

@@ -88,6 +88,9 @@ def test_slow_answers_late_and_truncated_answers_half_a_body(bf):
         bf.app.state.control.set_fault_profile(always("truncated"))
         with pytest.raises(httpx.RemoteProtocolError, match="incomplete|complete message body"):
             client.get("/api/v2/agents")
+    deadline = time.monotonic() + 5  # the client sees the cut before the server has logged the request
+    while len(bf.app.state.control.requests()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert bf.app.state.control.requests()[-1] | {"time": 0} == {
         "method": "GET", "path": "/api/v2/agents", "query": "", "status": 200, "auth": "access_id",
         "fault": "truncated", "time": 0}

@@ -138,6 +138,30 @@ def test_client_side_rate_limit_slows_down_instead_of_being_refused(sink, tmp_pa
     assert summary.seconds >= 2.6  # 7 requests at 3 per window need two full windows
 
 
+def test_a_rate_limit_holds_for_requests_in_flight_together(sink, tmp_path):
+    # the client is told exactly the sink's 3 a second: a request holds its place until answered, so the
+    # sink, which counts it on arrival, never sees a fourth within a second however they overlap
+    limits = [{"name": "sink", "requests": 3, "per_seconds": 1.0}]
+    summary = deliver(destination(sink, "/limited", rate_limits=limits, concurrency=4), rows(5),
+                      rejects=tmp_path / "r.jsonl")
+    assert summary.outcomes["delivered"] == 5 and summary.retries == 0
+    assert sink.app.state.refused == 0
+    assert summary.seconds >= 1.0  # the fourth waited for the first's window
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (0, "greater than or equal to 1 (got 0). Fix: use a value in the allowed range: 1 or more"),
+    (33, "less than or equal to 32 (got 33). Fix: use a value in the allowed range: 32 or less"),
+    ("many", "valid integer, unable to parse string as an integer (got 'many'). Fix: use a value of the right type"),
+    (True, "must be a whole number of requests in flight, from 1 to 32 (got True). Fix:"),
+])
+def test_a_bad_concurrency_names_the_key_the_value_and_the_fix(sink, tmp_path, value, words):
+    with pytest.raises(ConfigError) as raised:
+        deliver(destination(sink, concurrency=value), rows(1), rejects=tmp_path / "r.jsonl")
+    assert str(raised.value).startswith("destination.concurrency: ") and words in str(raised.value)
+    assert sink.app.state.received == []
+
+
 def test_form_and_ndjson_content_formats(sink, tmp_path):
     deliver(destination(sink, "/form", content_format="form", exclude=["internal"]), rows(1),
             rejects=tmp_path / "r.jsonl")

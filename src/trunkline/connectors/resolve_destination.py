@@ -27,7 +27,7 @@ from trunkline.store.credentials import mask
 #: Keys a template destination may still set next to ``template`` + ``params``.
 _TEMPLATE_OVERRIDABLE = frozenset({
     "headers", "body", "exclude", "batch", "capture_responses", "capture_headers", "default_region",
-    "rate_limits", "retry_non_idempotent", "mode", "date_format", "time_unit", "content_format",
+    "rate_limits", "retry_non_idempotent", "mode", "date_format", "time_unit", "content_format", "concurrency",
 })
 
 
@@ -129,6 +129,10 @@ def _check_mode(config: DestinationConfig, template: Template | None) -> None:
     if config.batch is not None:
         raise ConfigError("destination.batch", "cannot be used with mode: upsert (each record is matched on its own)",
                           fix="remove batch, or use mode: create")
+    if config.concurrency > 1:
+        raise ConfigError("destination.concurrency", "must be 1 with mode: upsert (the list is read once and each "
+                          "record must see the leads created before it)", value=config.concurrency,
+                          fix="remove concurrency (upserts are sent one at a time), or use mode: create")
 
 
 def effective_destination(resolved: ResolvedDestination) -> dict[str, Any]:
@@ -161,5 +165,5 @@ async def open_destination(resolved: ResolvedDestination, *, now: datetime | Non
     if resolved.config.retry_non_idempotent:
         policy = replace(policy, retry_all_methods=True)
     with RestDestination(resolved.config, now=now, base_dir=resolved.base_dir, hook=_hook(resolved)) as engine:
-        async with HttpClient(auth, retry=policy) as client:
+        async with HttpClient(auth, retry=policy, in_flight=resolved.config.concurrency) as client:
             yield engine, client

@@ -214,7 +214,8 @@ def config_error_from(error: ValidationError, root: str) -> ConfigError:
     if kind == "union_tag_invalid":
         expected = first.get("ctx", {}).get("expected_tags", "")
         return ConfigError(path, "has an unknown type", value=_safe_value(value), fix=f"use one of: {expected}")
-    return ConfigError(path, first["msg"].lower(), value=_safe_value(value), fix=_fix_for(kind, first))
+    message = first["msg"].removeprefix("Value error, ") if kind == "value_error" else first["msg"].lower()
+    return ConfigError(path, message, value=_safe_value(value), fix=_fix_for(kind, first))
 
 
 def _safe_value(value: Any) -> Any:
@@ -226,8 +227,10 @@ def _fix_for(kind: str, detail: Any) -> str:
     ctx = detail.get("ctx", {})
     if kind == "literal_error":
         return f"use one of: {ctx.get('expected', '')}"
-    if kind in {"greater_than_equal", "less_than_equal"}:
-        return "use a value within the allowed range"
+    if kind == "greater_than_equal":
+        return f"use a value in the allowed range: {ctx.get('ge')} or more"
+    if kind == "less_than_equal":
+        return f"use a value in the allowed range: {ctx.get('le')} or less"
     if kind.endswith("_parsing") or kind.endswith("_type"):
         return "use a value of the right type (see docs/configuration.md)"
     return "see docs/configuration.md"

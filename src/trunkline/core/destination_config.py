@@ -15,6 +15,8 @@ from trunkline.core.config import DEFAULT_DATE_FORMAT, Credential, StrictModel, 
 WriteMethod = Literal["POST", "PUT", "PATCH", "DELETE"]
 ContentFormat = Literal["json", "form", "ndjson"]
 MESSAGE_JSON = "{message.json}"
+#: The most requests one destination run may have in flight at once (``concurrency``).
+MAX_CONCURRENCY = 32
 
 
 class JsonArrayGrouping(StrictModel):
@@ -104,6 +106,7 @@ class DestinationConfig(StrictModel):
     default_region: str | None = None
     rate_limits: list[RateLimit] = Field(default_factory=list)
     retry_non_idempotent: bool = False
+    concurrency: int = Field(default=1, ge=1, le=MAX_CONCURRENCY)
     mode: Literal["create", "upsert"] = "create"
     date_format: str = DEFAULT_DATE_FORMAT
     time_unit: TimeUnit = "day"
@@ -131,6 +134,14 @@ class DestinationConfig(StrictModel):
             return None
         if isinstance(value, int):
             return {"size": value}
+        return value
+
+    @field_validator("concurrency", mode="before")
+    @classmethod
+    def _concurrency_is_a_number(cls, value: Any) -> Any:
+        """``concurrency: yes`` would silently mean 1: ask for the number of requests in flight instead."""
+        if isinstance(value, bool):
+            raise ValueError(f"must be a whole number of requests in flight, from 1 to {MAX_CONCURRENCY}")
         return value
 
     @field_validator("default_region")

@@ -53,6 +53,9 @@ class HttpError(TrunklineError):
         self.url = url
         self.status = status
         self.body_excerpt = body_excerpt
+        #: What a destination had already settled when this error stopped it in the middle of splitting a
+        #: refused batch (its deliveries, in order): recorded by the caller, so none is sent again.
+        self.settled: list[Any] = []
         where = f"{method} {url}"
         status_text = f" answered {status}" if status is not None else ""
         excerpt = f": {body_excerpt}" if body_excerpt else ""

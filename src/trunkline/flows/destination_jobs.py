@@ -3,7 +3,8 @@
 Every input record ends in the summary under exactly one outcome (delivered, invalid, failed,
 review, held); every record that is not delivered is written to the rejects file with its reason,
 so nothing is dropped silently. With ``capture_responses``, every response lands as a record linked
-to the input rows that caused it.
+to the input rows that caused it. ``destination test`` sends its few records one at a time; a run sends
+up to ``concurrency`` requests at once (see ``send_window``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from trunkline.connectors.resolve_destination import ResolvedDestination, open_destination
+from trunkline.flows.send_window import SendWindow, Sent
 from trunkline.rest.destination import Delivery, InputRecord, PlannedRequest, RecordOutcome
 from trunkline.rest.http import HttpClient, RetryPolicy
 
@@ -110,29 +112,31 @@ async def run_destination(
     resolved: ResolvedDestination, records: Iterable[dict[str, Any]], *, rejects: Path, responses: Path | None = None,
     now: datetime | None = None, retry: RetryPolicy | None = None, on_progress: ProgressCallback | None = None,
 ) -> DeliverySummary:
-    """Deliver every record; write rejects (and captured responses) as JSON lines; return the summary."""
+    """Deliver every record; write rejects (and captured responses) as JSON lines; return the summary.
+
+    Up to the destination's ``concurrency`` requests are in flight at once; everything is recorded in
+    input order all the same."""
     summary = DeliverySummary(destination=resolved.name)
     started = time.monotonic()
     with _LazyJsonl(rejects) as rejected, _LazyJsonl(responses) as captured:
         async with open_destination(resolved, now=now, retry=retry) as (engine, client):
-            for item in engine.plan(numbered(records)):
-                deliveries = [Delivery(_no_request(), [item])] if isinstance(item, RecordOutcome) \
-                    else await engine.send(item, client)
-                for delivery in deliveries:
+
+            def record(sent: Sent) -> None:
+                for delivery in sent.deliveries:
                     _count(summary, delivery, rejected)
                     if responses is not None and delivery.request.entries:
                         captured.write(_capture(resolved, client, delivery))
                 _fill(summary, client, started)
                 if on_progress is not None:
                     on_progress(summary)
+
+            async with SendWindow(engine, client, limit=resolved.config.concurrency, on_result=record) as window:
+                for item in engine.plan(numbered(records)):
+                    await window.put(item)
             _fill(summary, client, started)
         summary.rejects = str(rejects) if rejected.opened else None
         summary.responses = str(responses) if captured.opened else None
     return summary
-
-
-def _no_request() -> PlannedRequest:
-    return PlannedRequest("", "", {}, None, b"", [])
 
 
 def _count(summary: DeliverySummary, delivery: Delivery, rejected: _LazyJsonl) -> None:

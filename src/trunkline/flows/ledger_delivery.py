@@ -9,12 +9,18 @@ replay). On the next run:
 - a ``pending`` record means a run died between sending and recording the answer. For idempotent
   destinations (PUT, DELETE, or ``mode: upsert``) it is sent again; for others it becomes dead with
   that reason, because resending might duplicate it.
+
+With ``concurrency: N`` up to N requests are in flight at once (``send_window``); each is marked
+``pending`` before it leaves and its answer is recorded in input order. Delivery is serialised per
+ledger key: a record whose key an unanswered request of this run carries waits for that answer before
+the ledger is consulted for it, so it sees what a one-at-a-time run would have seen.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +28,8 @@ from typing import Any
 
 from trunkline.connectors.resolve_destination import ResolvedDestination, open_destination
 from trunkline.core.errors import RetryLaterError
-from trunkline.rest.destination import InputRecord, RecordOutcome
+from trunkline.flows.send_window import SendWindow, Sent
+from trunkline.rest.destination import InputRecord, PlannedRequest, RecordOutcome
 from trunkline.rest.http import RetryPolicy
 from trunkline.store.metadata import LedgerEntry, MetadataStore
 
@@ -77,6 +84,21 @@ class _Books:
         self.store, self.flow, self.destination, self.run_id = store, flow, destination, run_id
         self.summary, self.max_attempts = summary, max_attempts
         self.rows: dict[int, tuple[str, str, int]] = {}
+        self._open_rows: set[int] = set()
+        self._open_keys: Counter[str] = Counter()
+
+    def in_flight(self, ledger_key: str) -> bool:
+        """Whether a request of this run carries a record with this key and its answer is not recorded yet."""
+        return self._open_keys[ledger_key] > 0
+
+    def _opened(self, row: int) -> None:
+        self._open_rows.add(row)
+        self._open_keys[self.rows[row][0]] += 1
+
+    def _closed(self, row: int) -> None:
+        if row in self._open_rows:
+            self._open_rows.remove(row)
+            self._open_keys[self.rows[row][0]] -= 1
 
     def put(self, row: int, record: dict[str, Any], status: str, *, http_status: int | None = None,
             reason: str | None = None, excerpt: str | None = None) -> None:
@@ -92,15 +114,18 @@ class _Books:
         ledger_key, digest, attempts = self.rows[row]
         self.rows[row] = (ledger_key, digest, attempts + 1)
         self.put(row, record, "pending")
+        self._opened(row)
 
     def not_sent(self, row: int, record: dict[str, Any]) -> None:
         """Undo :meth:`sending` for a request the service refused without acting (asked to wait)."""
         ledger_key, digest, attempts = self.rows[row]
         self.rows[row] = (ledger_key, digest, max(0, attempts - 1))
         self.put(row, record, "failed", reason="the service asked to wait longer than allowed; sent next run")
+        self._closed(row)
 
     def settle(self, outcome: RecordOutcome, excerpt: str | None = None) -> None:
         """Record one outcome in the ledger and the summary."""
+        self._closed(outcome.row)
         summary = self.summary
         if outcome.status == "delivered":
             self.put(outcome.row, outcome.record, "acknowledged", http_status=outcome.http_status, excerpt=excerpt)
@@ -136,12 +161,17 @@ async def deliver_with_ledger(
     summary = LedgerSummary(destination=destination)
     books = _Books(store, flow, destination, run_id, summary, max_attempts)
     idempotent = is_idempotent(resolved)
+    backlog = _Backlog(records)
 
     def candidates() -> Iterator[InputRecord]:
-        for row, record in enumerate(records):
-            summary.records += 1
+        """The records to send, until one whose key is still on its way (it is put back for later)."""
+        for row, record in backlog:
             digest = content_hash(record)
             ledger_key = record_key(record, key, digest)
+            if books.in_flight(ledger_key):
+                backlog.put_back(row, record)
+                return
+            summary.records += 1
             entry = store.ledger_get(flow, destination, ledger_key)
             same = entry is not None and entry.content_hash == digest
             books.rows[row] = (ledger_key, digest, entry.attempts if same and not replay else 0)
@@ -158,26 +188,56 @@ async def deliver_with_ledger(
                 continue
             yield InputRecord(row, record)
 
-    async with open_destination(resolved, now=now, retry=retry) as (engine, client):
-        for item in engine.plan(candidates()):
-            if isinstance(item, RecordOutcome):
-                books.settle(item)
-                continue
-            for entry in item.entries:
-                books.sending(entry.source.row, entry.source.data)
-            try:
-                deliveries = await engine.send(item, client)
-            except RetryLaterError:  # refused before acting: not an attempt, nothing may have been delivered
-                for entry in item.entries:
+    def record(sent: Sent) -> None:
+        settled: set[int] = set()
+        for delivery in sent.deliveries:
+            excerpt = None if delivery.response_body is None else \
+                json.dumps(delivery.response_body, default=str)[:_EXCERPT]
+            for outcome in delivery.outcomes:
+                books.settle(outcome, excerpt)
+                settled.add(outcome.row)
+        if isinstance(sent.error, RetryLaterError) and isinstance(sent.item, PlannedRequest):
+            for entry in sent.item.entries:  # refused before acting: not an attempt, nothing delivered
+                if entry.source.row not in settled:
                     books.not_sent(entry.source.row, entry.source.data)
-                raise
-            for delivery in deliveries:
-                excerpt = None if delivery.response_body is None else \
-                    json.dumps(delivery.response_body, default=str)[:_EXCERPT]
-                for outcome in delivery.outcomes:
-                    books.settle(outcome, excerpt)
+
+    async with open_destination(resolved, now=now, retry=retry) as (engine, client):
+        async with SendWindow(engine, client, limit=resolved.config.concurrency, on_result=record) as window:
+            while not backlog.done:
+                for item in engine.plan(candidates()):
+                    if isinstance(item, PlannedRequest):
+                        for entry in item.entries:
+                            books.sending(entry.source.row, entry.source.data)
+                    await window.put(item)
+                await window.drain()  # a record waits for its key: let every answer in, then go on
         summary.requests = client.stats.requests
     return summary
+
+
+class _Backlog:
+    """The input rows still to deliver, numbered; a row put back comes out next."""
+
+    def __init__(self, records: Iterable[dict[str, Any]]) -> None:
+        self._rows = enumerate(records)
+        self._back: tuple[int, dict[str, Any]] | None = None
+        self.done = False
+
+    def __iter__(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        return self
+
+    def __next__(self) -> tuple[int, dict[str, Any]]:
+        if self._back is not None:
+            numbered, self._back = self._back, None
+            return numbered
+        try:
+            return next(self._rows)
+        except StopIteration:
+            self.done = True
+            raise
+
+    def put_back(self, row: int, record: dict[str, Any]) -> None:
+        """Make ``(row, record)`` the next row out."""
+        self._back = (row, record)
 
 
 def _now() -> str:

@@ -6,7 +6,8 @@ for requests to that origin, so a credential's secret never travels to another h
 Providers:
 - ``oauth_password``: OAuth2 password grant (``POST {base}/oauth/token`` form fields), bearer token
   cached and refreshed shortly before it expires (``expires_in``, 12 hours on Babelforce), and once
-  more when the service answers 401.
+  more when the service answers 401. Grants happen behind a lock: requests in flight together that
+  meet an expired token get one new token between them, not one each.
 - ``access_headers``: Babelforce's ``X-Auth-Access-Id`` / ``X-Auth-Access-Token`` pair.
 - ``bearer``: a fixed ``Authorization: Bearer`` token; ``api_key``: a fixed key in a named header;
   ``headers``: a fixed set of headers.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 from urllib.parse import urlsplit
@@ -48,8 +50,9 @@ class AuthProvider(Protocol):
         """Headers to add to a request to :attr:`origin`."""
         ...
 
-    async def renew(self, client: httpx.AsyncClient) -> bool:
-        """Called after a 401: get a fresh secret if possible; True when a retry is worth it."""
+    async def renew(self, client: httpx.AsyncClient, refused: Mapping[str, str]) -> bool:
+        """Called after a 401 to a request that carried the auth headers ``refused``: get a fresh secret
+        if possible (unless another request already did); True when a retry is worth it."""
         ...
 
 
@@ -65,7 +68,7 @@ class StaticAuth:
         """The fixed headers."""
         return dict(self.fixed_headers)
 
-    async def renew(self, client: httpx.AsyncClient) -> bool:
+    async def renew(self, client: httpx.AsyncClient, refused: Mapping[str, str]) -> bool:
         """Fixed secrets cannot be renewed: a 401 is final."""
         return False
 
@@ -97,13 +100,18 @@ class OAuthPasswordAuth:
             margin = max(60.0, self._lifetime * REFRESH_MARGIN_SHARE)
             if self._token is None or self.clock() >= self._expires_at - margin:
                 await self._grant(client)
-        return {"Authorization": f"Bearer {self._token}"}
+            return {"Authorization": self._bearer()}
 
-    async def renew(self, client: httpx.AsyncClient) -> bool:
-        """The service refused the token (expired early or revoked): get a new one, once."""
+    async def renew(self, client: httpx.AsyncClient, refused: Mapping[str, str]) -> bool:
+        """The service refused the token (expired early or revoked): get a new one, once. When the
+        refused token is no longer the current one, another request has renewed it already."""
         async with self._lock:
-            await self._grant(client)
+            if self._token is None or refused.get("Authorization") == self._bearer():
+                await self._grant(client)
         return True
+
+    def _bearer(self) -> str:
+        return f"Bearer {self._token}"
 
     async def _grant(self, client: httpx.AsyncClient) -> None:
         form = {"grant_type": "password", "username": self.username, "password": self.password}
@@ -153,7 +161,7 @@ class NoAuth:
         """No headers."""
         return {}
 
-    async def renew(self, client: httpx.AsyncClient) -> bool:
+    async def renew(self, client: httpx.AsyncClient, refused: Mapping[str, str]) -> bool:
         """Nothing to renew."""
         return False
 

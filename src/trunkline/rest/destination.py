@@ -4,6 +4,7 @@ For each input record: apply the record rules (required fields, integers, E.164 
 and headers with the record's fields as macros, remove the excluded attributes and render the body.
 Consecutive records with the same URL and headers are grouped into batches (``batch.size``, by the
 grouping algorithm). Each request is sent through the credential's HTTP client within the rate limits.
+``send`` may run in several tasks at once (``concurrency``): they share the client and the limiter.
 
 Every record ends with exactly one outcome (docs/destinations.md):
 
@@ -210,10 +211,10 @@ class RestDestination:
             if isinstance(routed, list):
                 return [Delivery(request, routed)]
             request = routed
-        await self.limiter.acquire(request.method, request.url)
         try:
-            response = await client.request(request.method, request.url, headers=request.headers,
-                                            content=request.content)
+            async with self.limiter.slot(request.method, request.url):
+                response = await client.request(request.method, request.url, headers=request.headers,
+                                                content=request.content)
         except (AuthError, RetryLaterError):  # not about these records: the run stops (and may resume)
             raise
         except HttpError as error:
@@ -242,7 +243,11 @@ class RestDestination:
                 if isinstance(part, RecordOutcome):
                     deliveries.append(Delivery(request, [part]))
                 else:
-                    deliveries.extend(await self.send(part, client))
+                    try:
+                        deliveries.extend(await self.send(part, client))
+                    except (AuthError, RetryLaterError) as error:  # the halves sent so far are settled
+                        error.settled = [*deliveries, *error.settled]
+                        raise
         return deliveries
 
     def _may_have_acted(self, method: str, error: HttpError) -> bool:

@@ -1,12 +1,13 @@
 """The HTTP client every connector uses: auth bound to its host, timeouts, bounded retries.
 
 Retries (tenacity) cover 429/502/503/504 and connection errors, and a 500 for idempotent methods,
-with exponential backoff and full jitter, honouring ``Retry-After`` (seconds or HTTP date). A
-``Retry-After`` longer than ``RetryPolicy.max_retry_after`` is not waited out: the request fails with a
-clear error instead.
+with exponential backoff and full jitter, honouring ``Retry-After`` (seconds, fractional too, or HTTP
+date). A ``Retry-After`` longer than ``RetryPolicy.max_retry_after`` is not waited out: the request
+fails with a clear error instead.
 Non-idempotent methods (POST, PATCH) are retried only when the service certainly did not act on them
 (429, or a connection that was never established). A 401 triggers one credential renewal and one
-retry. Nothing ever retries without end.
+retry; requests sent at the same time with the same refused token share one renewal. The client may be
+used by several tasks at once (a destination's ``concurrency``). Nothing ever retries without end.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import logging
 import random
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -29,7 +31,10 @@ log = logging.getLogger("trunkline.http")
 
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 USER_AGENT = "trunkline/0.1 (+https://github.com/trunkline)"
+#: Connections the pool keeps at least; a caller with more requests in flight gets one per request.
+POOL_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -70,11 +75,12 @@ class _Retryable(Exception):
 
 
 def parse_retry_after(value: str | None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date); None if absent or bad."""
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds, whole or fractional such as ``0.5``,
+    or an HTTP date); None if absent or bad."""
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if _DELTA_SECONDS.fullmatch(value):
         return float(value)
     try:
         moment = email.utils.parsedate_to_datetime(value)
@@ -93,7 +99,9 @@ class HttpClient:
         retry: RetryPolicy | None = None,
         max_response_bytes: int = 64 * 1024 * 1024,
         stats: RequestStats | None = None,
+        in_flight: int = 1,
     ) -> None:
+        """``in_flight``: how many requests the caller sends at once (the pool keeps a connection for each)."""
         self.auth = auth or NoAuth()
         self.retry = retry or RetryPolicy()
         self.max_response_bytes = max_response_bytes
@@ -102,7 +110,8 @@ class HttpClient:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.retry.timeout, connect=min(self.retry.timeout, 10.0)),
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=20, max_keepalive_connections=20),
+            limits=httpx.Limits(max_connections=max(POOL_SIZE, in_flight),
+                                max_keepalive_connections=max(POOL_SIZE, in_flight)),
         )
 
     async def __aenter__(self) -> HttpClient:
@@ -158,11 +167,11 @@ class HttpClient:
     ) -> httpx.Response:
         renewed = False
         while True:
-            request_headers = dict(headers or {})
-            request_headers.update(await self._auth_headers(url))
+            auth_headers = await self._auth_headers(url)
+            request_headers = {**(headers or {}), **auth_headers}
             response = await self._send(method, url, params, request_headers, json, data, content)
             if response.status_code == 401 and not renewed and self._is_own_host(url):
-                renewed = await self.auth.renew(self._client)
+                renewed = await self.auth.renew(self._client, auth_headers)
                 if renewed:
                     self.stats.renewals += 1
                     continue

@@ -130,13 +130,14 @@ class Dataset:
     sessions: SessionStore = field(default_factory=SessionStore)
     started: float = field(default_factory=time.time)
     by_id: dict[str, dict[str, Entity]] = field(default_factory=dict)
+    lead_uids: dict[str, set[str]] = field(default_factory=dict)
     session_roots: dict[str, str] = field(default_factory=dict)
     conference_by_session: dict[str, str] = field(default_factory=dict)
 
     def index(self) -> None:
         """(Re)build the lookup maps: ``by_id`` (one id → entity map per collection, plus ``leads`` over
-        every list), ``session_roots`` (session id → id of its oldest top-level call) and
-        ``conference_by_session``."""
+        every list), ``lead_uids`` (list id → the uids its leads use), ``session_roots`` (session id → id
+        of its oldest top-level call) and ``conference_by_session``."""
         collections = {
             "agents": self.agents,
             "numbers": self.numbers,
@@ -159,6 +160,7 @@ class Dataset:
         }
         self.by_id = {name: {item["id"]: item for item in items} for name, items in collections.items()}
         self.by_id["leads"] = {lead["id"]: lead for leads in self.leads_by_list.values() for lead in leads}
+        self.lead_uids = {list_id: {lead["uid"] for lead in leads} for list_id, leads in self.leads_by_list.items()}
         self.session_roots = {}
         for call in reversed(self.calls):
             if "parentId" not in call:

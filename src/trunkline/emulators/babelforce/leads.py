@@ -7,7 +7,7 @@ loading extension — is a JSON array of leads or an object ``{"leads": [...]}``
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Container
 from typing import Any
 
 from .errors import VALIDATION_ERROR, ApiError
@@ -54,10 +54,10 @@ def batch_of(body: Any) -> list[Any] | None:
     return body
 
 
-def batch_fields(leads: list[Any], taken_uids: Iterable[str]) -> list[Entity]:
+def batch_fields(leads: list[Any], taken_uids: Container[str]) -> list[Entity]:
     """Validate every lead of a batch, all or nothing: the first problem is a 400 naming the lead's
     index and field (``leads[3].number: must be …``). A ``uid`` must be new to the list and the batch."""
-    seen = {uid: None for uid in taken_uids}
+    seen: dict[str, int] = {}
     parsed = []
     for index, lead in enumerate(leads):
         try:
@@ -67,8 +67,8 @@ def batch_fields(leads: list[Any], taken_uids: Iterable[str]) -> list[Entity]:
         except ApiError:
             raise ApiError(400, f"leads[{index}]: must be an object, got {shown(lead)}", VALIDATION_ERROR) from None
         uid = fields["uid"]
-        if uid in seen:
-            where = "this list" if seen[uid] is None else f"leads[{seen[uid]}]"
+        if uid in taken_uids or uid in seen:
+            where = "this list" if uid in taken_uids else f"leads[{seen[uid]}]"
             raise ApiError(400, f"leads[{index}].uid: '{uid}' is already used by {where}", VALIDATION_ERROR)
         seen[uid] = index
         parsed.append(fields)

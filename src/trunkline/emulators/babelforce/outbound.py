@@ -1,7 +1,8 @@
 """Changing the outbound dialer's state: lead lists, leads and which list a campaign works.
 
 Every change keeps the derived facts in step: a list's ``count``, the ``campaignId`` on a list and
-its leads, the ``leadList`` of a campaign, the ``leads`` index and the campaign's hopper.
+its leads, the ``leadList`` of a campaign, the ``leads`` index, the list's set of uids (so a new lead
+is checked and added in constant time) and the campaign's hopper.
 """
 
 from __future__ import annotations
@@ -45,14 +46,15 @@ def find_campaign(data: Dataset, campaign_id: str) -> Entity:
 
 
 def uids(data: Dataset, list_id: str) -> set[str]:
-    """The lead uids already used in a list."""
-    return {lead["uid"] for lead in data.leads_by_list[list_id]}
+    """The lead uids already used in a list (the live index: read it, change it only through this module)."""
+    return data.lead_uids[list_id]
 
 
 def create_list(data: Dataset, name: str) -> Entity:
     """A new, empty lead list."""
     lead_list = data.add("outbound_lists", {"id": secrets.token_hex(16), "name": name, "count": 0})
     data.leads_by_list[lead_list["id"]] = []
+    data.lead_uids[lead_list["id"]] = set()
     return lead_list
 
 
@@ -62,6 +64,7 @@ def add_leads(data: Dataset, lead_list: Entity, batch: list[Entity]) -> list[Ent
     created = [new_lead(secrets.token_hex(16), fields, lead_list, when) for fields in batch]
     data.leads_by_list[lead_list["id"]].extend(created)
     data.by_id["leads"].update((lead["id"], lead) for lead in created)
+    data.lead_uids[lead_list["id"]].update(lead["uid"] for lead in created)
     lead_list["count"] = len(data.leads_by_list[lead_list["id"]])
     return created
 
@@ -70,7 +73,10 @@ def update_lead(data: Dataset, lead: Entity, fields: Entity) -> None:
     """Apply an update unless the lead is loaded in its campaign's hopper (the dialer then ignores it,
     as seed 003 describes)."""
     if not hopper.holds(data, lead):
+        taken = data.lead_uids[lead["listId"]]
+        taken.discard(lead["uid"])
         apply_update(lead, fields, data.timestamp())
+        taken.add(lead["uid"])
 
 
 def delete_lead(data: Dataset, lead: Entity) -> None:
@@ -79,6 +85,7 @@ def delete_lead(data: Dataset, lead: Entity) -> None:
     leads = data.leads_by_list[lead["listId"]]
     leads.remove(lead)
     del data.by_id["leads"][lead["id"]]
+    data.lead_uids[lead["listId"]].discard(lead["uid"])
     data.by_id["outbound_lists"][lead["listId"]]["count"] = len(leads)
 
 
