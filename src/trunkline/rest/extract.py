@@ -27,17 +27,18 @@ import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import jsonpath
 import orjson
 from lxml import etree
 
 from trunkline.core.errors import ConfigError, ResponseFormatError
 
+if TYPE_CHECKING:
+    import jsonpath
+
 ResponseFormat = Literal["auto", "json", "xml"]
 
-_JSONPATH = jsonpath.JSONPathEnvironment(strict=True)
 _EXCERPT_CHARS = 200
 _BOM = b"\xef\xbb\xbf"
 _JSON_FIX = "write an RFC 9535 JSONPath such as $.items[*] or $.data.calls[*]"
@@ -285,7 +286,7 @@ def _json_matches(data: Any, path: str, where: str) -> list[jsonpath.JSONPathMat
     compiled = _compile_jsonpath(path, where)
     try:
         return list(compiled.finditer(data))
-    except jsonpath.JSONPathError as error:
+    except _jsonpath().JSONPathError as error:
         raise ConfigError(where, f"JSONPath cannot be evaluated: {_first_line(error)}", value=path) from None
 
 
@@ -314,15 +315,24 @@ def _plain_matches(data: Any, names: tuple[str, ...], every: bool) -> list[Any]:
     return list(node.values()) if isinstance(node, dict) else []
 
 
+def _jsonpath() -> Any:
+    """The JSONPath library, imported on first use: plain paths never need it, and every command
+    would otherwise pay for its import (about 90 ms)."""
+    import jsonpath
+
+    return jsonpath
+
+
 @lru_cache(maxsize=256)
 def _compile_jsonpath(path: str, where: str) -> jsonpath.JSONPath | jsonpath.CompoundJSONPath:
     """``path`` compiled as an RFC 9535 JSONPath (cached)."""
     if not path.startswith("$"):
         rooted = "$" + path if path.startswith((".", "[")) else "$." + path
         raise ConfigError(where, "a JSONPath starts with $", value=path, fix=f"write {rooted}")
+    library = _jsonpath()
     try:
-        return _JSONPATH.compile(path)
-    except jsonpath.JSONPathError as error:
+        return library.JSONPathEnvironment(strict=True).compile(path)
+    except library.JSONPathError as error:
         message = f"invalid JSONPath: {_first_line(error)}"
         raise ConfigError(where, message, value=path, fix=_JSON_FIX) from None
 
