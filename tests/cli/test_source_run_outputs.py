@@ -105,12 +105,17 @@ def test_a_table_for_a_file_output_is_refused(agents, env, tmp_path):
 @pytest.mark.parametrize("output", ["lists.jsonl.out.jsonl", "lists.duckdb"])
 def test_a_run_that_fails_midway_leaves_nothing_behind(agents_then_queues, env, babelforce_emulator, tmp_path,
                                                        output):
-    babelforce_emulator.app.state.control.add_fault(status=403, path_prefix="/api/v2/queues", count=3)
+    control = babelforce_emulator.app.state.control  # the emulator is shared: leave no fault behind
+    control.add_fault(status=403, path_prefix="/api/v2/queues", count=1)
     target = tmp_path / output
     table = ["--table", "lists"] if output.endswith(".duckdb") else []
-    result = run_cli("source", "run", str(agents_then_queues), "-o", str(target), *table, env=env, expect_exit=1)
+    try:
+        result = run_cli("source", "run", str(agents_then_queues), "-o", str(target), *table, env=env,
+                         expect_exit=1)
+    finally:
+        control.clear_faults()
     assert "403" in result.stderr
-    requested = [entry["path"] for entry in babelforce_emulator.app.state.control.log.entries()]
+    requested = [entry["path"] for entry in control.requests()]
     assert requested.count("/api/v2/agents") >= 2  # agents pages were fetched (and handed to the output) first
     if output.endswith(".duckdb"):
         with duckdb.connect(str(target), read_only=True) as connection:

@@ -137,7 +137,7 @@ def test_access_id_headers_authenticate(babelforce_emulator, names):
     creds = babelforce_emulator.app.state.credentials
     headers = {names[0]: creds.access_id, names[1]: creds.access_token}
     response = httpx.get(f"{babelforce_emulator.base_url}/api/v2/queues", headers=headers)
-    assert response.status_code == 200 and len(response.json()["items"]) == 12
+    assert response.status_code == 200 and len(response.json()["items"]) == 12, response.text
 
 
 def test_typo_authentication_header_is_accepted(babelforce_emulator, client):
