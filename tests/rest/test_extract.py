@@ -272,3 +272,21 @@ def test_plain_paths_select_what_the_jsonpath_library_selects(data, path):
 @pytest.mark.parametrize("path", ["$.items[0]", "$['items'][*]", "$..id", "$.items[?@.duration > 20]", "$.é"])
 def test_other_paths_still_go_to_the_jsonpath_library(path):
     assert _plain_path(path) is None
+
+
+@pytest.mark.parametrize(("content", "expected"), [
+    ('{"items": [{"name": "Zoë"}]}'.encode("utf-16"), {"items": [{"name": "Zoë"}]}),  # orjson reads UTF-8 only
+    (b'{"ratio": NaN}', None),  # not JSON, yet read as before (the standard library accepts it)
+    (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),  # beyond 64 bits
+])
+def test_bodies_the_fast_parser_refuses_are_read_as_before(content, expected):
+    data = parse_body(content, "application/json").data
+    if expected is None:
+        assert data["ratio"] != data["ratio"]  # NaN
+    else:
+        assert data == expected
+
+
+def test_a_body_that_is_not_json_names_the_problem_after_both_parsers_refuse():
+    with pytest.raises(ResponseFormatError, match="not valid JSON"):
+        parse_body(b'{"items": [1, 2', "application/json")

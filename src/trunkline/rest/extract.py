@@ -48,6 +48,7 @@ _FORMAT_FIX = (
     "or set response_format to 'json' or 'xml'"
 )
 _LAST_NAME = re.compile(r"[A-Za-z_][\w-]*(?![\w-]*\()")
+_LONG_DIGIT_RUN = re.compile(rb"[1-9][0-9]{19}")
 _PLAIN_PATH = re.compile(r"\$(?P<names>(?:\.[A-Za-z_][A-Za-z0-9_]*)*)(?P<all>\[\*\])?")
 
 
@@ -87,12 +88,16 @@ def parse_body(content: bytes, content_type: str | None, response_format: Respon
 
 def _loads(content: bytes) -> Any:
     """``json.loads`` at orjson's speed: orjson reads UTF-8 JSON; what it refuses (UTF-16/32, ``NaN``,
-    integers beyond 64 bits, nesting past its limit) goes to the standard library, which either reads
-    it as before or raises the error the caller reports."""
-    try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        return json.loads(content)
+    nesting past its limit) goes to the standard library, which either reads it as before or raises
+    the error the caller reports. orjson would read an integer beyond 64 bits as a float, losing
+    digits, so a body with a run of 20 digits (a number that large, or a long digit string) is left
+    to the standard library too."""
+    if _LONG_DIGIT_RUN.search(content) is None:
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(content)
 
 
 def extract_records(body: ParsedBody, path_to_data: str | None) -> list[dict[str, Any]]:

@@ -146,21 +146,6 @@ class DuckDBWriter(TableWriter):
     def _prepare_merge(self, keys: list[Column]) -> None:
         """Nothing to do: the merge matches rows on the key's values and needs no index."""
 
-    def _commit(self) -> None:
-        assert self._conn is not None
-        try:
-            self._conn.commit()
-        finally:
-            self._conn.close()
-
-    def _rollback(self) -> None:
-        if self._conn is None:
-            return
-        try:
-            self._conn.rollback()
-        finally:
-            self._conn.close()
-
 
 def _arrow_table(columns: list[Column], values: Sequence[Sequence[Any]]) -> pa.Table:
     """The rows (``values`` column by column) as an Arrow table with columns ``c0``, ``c1``…"""

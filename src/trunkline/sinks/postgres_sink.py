@@ -196,18 +196,3 @@ class PostgresWriter(TableWriter):
         template = "t.{0}::text IS DISTINCT FROM EXCLUDED.{0}::text" if column.kind in (Kind.JSON, Kind.OTHER) \
             else "t.{0} IS DISTINCT FROM EXCLUDED.{0}"
         return sql.SQL(template).format(sql.Identifier(column.name))
-
-    def _commit(self) -> None:
-        assert self._conn is not None
-        try:
-            self._conn.commit()
-        finally:
-            self._conn.close()
-
-    def _rollback(self) -> None:
-        if self._conn is None:
-            return
-        try:
-            self._conn.rollback()
-        finally:
-            self._conn.close()

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar, Protocol, Self
 
 from trunkline.core.errors import TrunklineError
 from trunkline.core.schema import FieldSchema
@@ -77,6 +77,16 @@ def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+class Connection(Protocol):
+    """What the writer needs of a database connection to end a run (DuckDB's and psycopg's both have it)."""
+
+    def commit(self) -> Any: ...
+
+    def rollback(self) -> Any: ...
+
+    def close(self) -> Any: ...
+
+
 class TableWriter(ABC):
     """Writes a run's records into one table, batch by batch, in one transaction.
 
@@ -91,6 +101,7 @@ class TableWriter(ABC):
     case_insensitive_names: ClassVar[bool] = False
     max_name_bytes: ClassVar[int | None] = None
     default_schema: ClassVar[str]
+    _conn: Connection | None = None
 
     def __init__(self, config: SinkConfig, fields: Iterable[FieldSchema] | None = None) -> None:
         """Connect, begin the run's transaction, empty the table for ``replace``, and create or widen
@@ -323,10 +334,19 @@ class TableWriter(ABC):
     def _merge_rows(self, columns: list[Column], rows: list[Row], keys: list[Column]) -> tuple[int, int]:
         """Upsert ``rows`` (one per key); return (inserted, updated)."""
 
-    @abstractmethod
     def _commit(self) -> None:
         """Commit the run's transaction and close the connection."""
+        assert self._conn is not None
+        try:
+            self._conn.commit()
+        finally:
+            self._conn.close()
 
-    @abstractmethod
     def _rollback(self) -> None:
         """Roll the run's transaction back and close the connection (it may be half open)."""
+        if self._conn is None:
+            return
+        try:
+            self._conn.rollback()
+        finally:
+            self._conn.close()
