@@ -124,7 +124,8 @@ def test_requests_overlap_but_never_more_than_the_concurrency(bf, tmp_path):
 def test_a_token_refused_under_several_requests_at_once_is_renewed_once(bf, tmp_path):
     list_id = new_list(bf, "renewal")
     path = f"/api/v2/outbound/lists/{list_id}/leads"
-    bf.app.state.control.add_fault(status=401, count=4, path_prefix=path)  # the token is revoked under them
+    # the token is revoked under them; the delay keeps the 401s out until all four requests have arrived
+    bf.app.state.control.add_fault(status=401, count=4, path_prefix=path, delay=0.3)
     destination = {"credential": credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id},
                    "concurrency": 4}
     summary = deliver(destination, eight_valid_leads(), rejects=tmp_path / "rejects.jsonl")
