@@ -3,10 +3,11 @@
 ``python benchmarks/source_pulls.py TOOL --base-url URL --access-id ID --access-token TOKEN
 [--pages N] [--page-size 1000] [--folder DIR]`` pulls the calls list page by page (``page``/``max``,
 records at ``$.items[*]``, page count at ``$.pagination.pages``) with TOOL and prints one JSON line:
-records, seconds, peak RSS of the process and RSS after imports. TOOL is:
+records, seconds, peak RSS (the process's own plus the largest of the processes it started, such as
+trunkline's table writer: an upper bound of what the pull held at once) and RSS after imports. TOOL is:
 
 - ``trunkline``: a manual source run with ``trunkline.api.run_source`` into a DuckDB table (pages
-  written on a worker thread while the next are fetched, batches of 5,000 records, one transaction);
+  written by a worker process while the next are fetched, batches of 5,000 records, one transaction);
 - ``trunkline-source``: the same source streamed and counted, storing nothing (the source engine alone);
 - ``dlt``: dlt's ``rest_api`` source, same endpoint, paging and page size, into DuckDB with dlt's
   defaults (``dlt[duckdb]``, the ``bench`` extra); ``dlt-parquet``: the same with Parquet loader files;
@@ -40,6 +41,12 @@ Count = Callable[[], int]
 def peak_rss_mib() -> float:
     """This process's peak resident set size so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def workers_peak_rss_mib() -> float:
+    """The largest peak resident set size of the processes this one started and waited for (trunkline's
+    table writer process), in MiB; 0 if there were none."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def table_rows(database: Path, table: str) -> int:
@@ -170,7 +177,9 @@ def main() -> None:
     count = pull(target, arguments.pages, arguments.page_size, arguments.folder)
     seconds = time.perf_counter() - started
     records = count()
-    json.dump({"tool": arguments.tool, "records": records, "seconds": seconds, "peak_rss_mib": peak_rss_mib(),
+    workers = workers_peak_rss_mib()
+    json.dump({"tool": arguments.tool, "records": records, "seconds": seconds,
+               "peak_rss_mib": peak_rss_mib() + workers, "workers_peak_rss_mib": workers,
                "baseline_rss_mib": baseline}, sys.stdout)
     print()
 

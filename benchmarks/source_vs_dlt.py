@@ -46,6 +46,7 @@ class Result:
     seconds: float
     peak_rss_mib: float
     baseline_rss_mib: float
+    workers_peak_rss_mib: float = 0.0
 
 
 def pull(target: Target, tool: str, pages: int, page_size: int) -> Result:

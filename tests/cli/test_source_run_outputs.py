@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
+import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
@@ -14,6 +18,8 @@ import yaml
 from psycopg import sql
 
 from tests.cli.run import run_cli
+from trunkline.emulators.babelforce.app import create_app
+from trunkline.emulators.server import RunningEmulator, start_in_thread
 
 POSTGRES_URL = os.environ.get("TRUNKLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -36,19 +42,23 @@ def agents(tmp_path: Path, babelforce_emulator) -> Path:
     return path
 
 
-@pytest.fixture
-def agents_then_queues(tmp_path: Path, babelforce_emulator) -> Path:
-    """Agents (several pages), then queues, one list per lookup row: a refused queues request fails the
-    run after pages were already written."""
+def lists_source(tmp_path: Path, emulator) -> Path:
+    """Agents (several pages), then queues, one list per lookup row."""
     (tmp_path / "lists.jsonl").write_text('{"list": "agents"}\n{"list": "queues"}\n')
     path = tmp_path / "lists.yaml"
     path.write_text(yaml.safe_dump({
-        "credential": credential(babelforce_emulator), "method": "GET",
-        "url": f"{babelforce_emulator.base_url}/api/v2/{{lookup.list}}", "path_to_data": "$.items[*]",
+        "credential": credential(emulator), "method": "GET",
+        "url": f"{emulator.base_url}/api/v2/{{lookup.list}}", "path_to_data": "$.items[*]",
         "lookup": {"source": "lists.jsonl", "column": "list"},
         "pagination": {"type": "page", "page_param": "page", "size_param": "max", "size": 50},
     }))
     return path
+
+
+@pytest.fixture
+def agents_then_queues(tmp_path: Path, babelforce_emulator) -> Path:
+    """A refused queues request fails the run after pages were already written (see :func:`lists_source`)."""
+    return lists_source(tmp_path, babelforce_emulator)
 
 
 def test_run_into_a_duckdb_table_writes_every_record(agents, env, babelforce_emulator, tmp_path):
@@ -123,3 +133,110 @@ def test_a_run_that_fails_midway_leaves_nothing_behind(agents_then_queues, env, 
                                       " WHERE table_name = 'lists'").fetchone()[0] == 0
     else:
         assert not target.exists()
+
+
+# --- the table is written by a worker process -------------------------------------------------------
+
+
+def test_an_error_in_the_table_writer_fails_the_run_and_keeps_the_table_as_it_was(agents, env, tmp_path):
+    database = tmp_path / "bf.duckdb"
+    with duckdb.connect(str(database)) as connection:  # a table of someone else's, whose id column is a number
+        connection.execute("CREATE TABLE agents (id INTEGER, note VARCHAR)")
+        connection.execute("INSERT INTO agents VALUES (1, 'kept')")
+    result = run_cli("source", "run", str(agents), "-o", str(database), "--table", "agents", env=env, expect_exit=1)
+    assert "main.agents" in result.stderr and "Conversion Error" in result.stderr
+    assert "Traceback" not in result.stderr
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.execute("SELECT * FROM agents").fetchall() == [(1, "kept")]
+
+
+def test_a_database_another_process_holds_is_a_clear_error(agents, env, tmp_path):
+    database = tmp_path / "bf.duckdb"
+    with duckdb.connect(str(database)):  # holds DuckDB's lock on the file while the run tries to write
+        result = run_cli("source", "run", str(agents), "-o", str(database), "--table", "agents", env=env,
+                         expect_exit=1)
+    assert "main.agents" in result.stderr and "lock" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_limit_cuts_the_table_where_it_cuts_the_file(agents, env, tmp_path):
+    run_cli("source", "run", str(agents), "-o", str(tmp_path / "a.jsonl"), "--limit", "37", env=env)
+    run_cli("source", "run", str(agents), "-o", str(tmp_path / "a.duckdb"), "--table", "agents", "--limit", "37",
+            env=env)
+    in_file = [json.loads(line)["id"] for line in (tmp_path / "a.jsonl").read_text().splitlines()]
+    with duckdb.connect(str(tmp_path / "a.duckdb"), read_only=True) as connection:
+        in_table = [row[0] for row in connection.execute("SELECT id FROM agents").fetchall()]
+    assert len(in_file) == 37 and in_table == in_file
+
+
+def test_page_metadata_reaches_the_table(env, babelforce_emulator, tmp_path):
+    source = tmp_path / "calls.yaml"
+    source.write_text(yaml.safe_dump({
+        "credential": credential(babelforce_emulator), "method": "GET",
+        "url": f"{babelforce_emulator.base_url}/api/v2/calls/reporting", "path_to_data": "$.items[*]",
+        "path_to_metadata": "$.pagination", "pagination": {"type": "page", "page_param": "page",
+                                                          "size_param": "max", "size": 100, "max_pages": 2},
+    }))
+    database = tmp_path / "calls.duckdb"
+    run_cli("source", "run", str(source), "-o", str(database), "--table", "calls", env=env)
+    with duckdb.connect(str(database), read_only=True) as connection:
+        pages = connection.execute("SELECT current, count(*) FROM calls GROUP BY current ORDER BY 1").fetchall()
+    assert pages == [(1, 100), (2, 100)]
+
+
+@pytest.fixture
+def own_emulator() -> Iterator[RunningEmulator]:
+    """An emulator of this test's own: it holds a request for a long time."""
+    with start_in_thread(create_app(seed=7)) as running:
+        yield running
+
+
+def test_a_killed_run_leaves_the_table_as_it_was_and_no_writer_behind(own_emulator, tmp_path):
+    source = lists_source(tmp_path, own_emulator)
+    control = own_emulator.app.state.control
+    control.add_fault(None, path_prefix="/api/v2/queues", delay=5)  # the run waits after every agents page
+    creds = own_emulator.app.state.credentials
+    database = tmp_path / "bf.duckdb"
+    run = subprocess.Popen(
+        [sys.executable, "-m", "trunkline", "source", "run", str(source), "-o", str(database), "--table", "lists"],
+        env={**os.environ, "BF_USER": creds.username, "BF_PASSWORD": creds.password,
+             "TRUNKLINE_HOME": str(tmp_path / "home")},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while control.faults():  # taken once the queues request has arrived, after every agents page
+            assert time.monotonic() < deadline and run.poll() is None, "the run did not reach the queues request"
+            time.sleep(0.05)
+        run.kill()  # no chance to clean up: the writer process finds its input closed
+        run.wait()
+        while True:  # the writer process rolls back and ends, releasing the file
+            try:
+                with duckdb.connect(str(database)) as connection:
+                    tables = connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
+                break
+            except duckdb.IOException:
+                assert time.monotonic() < deadline, "the writer process still holds the database"
+                time.sleep(0.1)
+    finally:
+        run.kill()
+        control.clear_faults()
+    assert tables == []
+
+
+def test_a_script_calling_the_python_api_at_its_top_level_runs_once(agents, env, tmp_path):
+    """The worker process is a plain subprocess: it does not import the caller's script again, as
+    multiprocessing's ``spawn`` would (a script without a ``__main__`` guard would run twice)."""
+    database = tmp_path / "api.duckdb"
+    script = tmp_path / "pull.py"
+    script.write_text(
+        "from trunkline.api import run_source\n"
+        f"summary = run_source({str(agents)!r}, {str(database)!r}, table='agents')\n"
+        "print('ran', summary.records)\n"
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **env}, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.count("ran") == 1
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM agents").fetchone()[0] == int(done.stdout.split()[-1])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import operator
 
 import jsonpath
 import pytest
@@ -278,6 +279,9 @@ def test_other_paths_still_go_to_the_jsonpath_library(path):
     ('{"items": [{"name": "Zoë"}]}'.encode("utf-16"), {"items": [{"name": "Zoë"}]}),  # orjson reads UTF-8 only
     (b'{"ratio": NaN}', None),  # not JSON, yet read as before (the standard library accepts it)
     (b'{"id": 123456789012345678901234567890}', {"id": 123456789012345678901234567890}),  # beyond 64 bits
+    (b'[18446744073709551616, -9223372036854775809]', [18446744073709551616, -9223372036854775809]),  # just beyond
+    (b'{"a":"x", "n":\n-9999999999999999999}', {"a": "x", "n": -9999999999999999999}),
+    (b'99999999999999999999', 99999999999999999999),  # a body that is one number
 ])
 def test_bodies_the_fast_parser_refuses_are_read_as_before(content, expected):
     data = parse_body(content, "application/json").data
@@ -285,6 +289,24 @@ def test_bodies_the_fast_parser_refuses_are_read_as_before(content, expected):
         assert data["ratio"] != data["ratio"]  # NaN
     else:
         assert data == expected
+
+
+_EDGE_INTEGERS = st.integers(min_value=2**63 - 10, max_value=2**66)  # where 64 bits end, both signs
+_DIGIT_STRINGS = st.from_regex(r"[a-f\- ]?[0-9]{15,25}[a-f]?", fullmatch=True)
+_NUMBERS_AND_DIGIT_STRINGS = st.recursive(
+    st.integers() | _EDGE_INTEGERS | st.builds(operator.neg, _EDGE_INTEGERS) | _DIGIT_STRINGS
+    | st.floats(allow_nan=False),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(_DIGIT_STRINGS | st.text(max_size=3), children,
+                                                                       max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=_NUMBERS_AND_DIGIT_STRINGS, indent=st.sampled_from([None, 1]))
+def test_every_integer_is_read_exactly_wherever_digits_run(value, indent):
+    content = json.dumps(value, indent=indent).encode()
+    assert parse_body(content, "application/json").data == json.loads(content)
 
 
 def test_a_body_that_is_not_json_names_the_problem_after_both_parsers_refuse():

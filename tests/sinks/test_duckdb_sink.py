@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from trunkline.core.errors import ConfigError
 from trunkline.core.schema import detect_schema
 from trunkline.core.sink_config import parse_sink_config
+from trunkline.sinks.columns import to_json, to_timestamp
 from trunkline.sinks.duckdb_sink import DuckDBWriter
 from trunkline.sinks.table_writer import SinkError, WriteSummary
 from trunkline.sinks.tables import open_table_writer
@@ -215,3 +219,43 @@ def test_the_writer_is_chosen_by_type_and_a_closed_writer_refuses_batches(databa
     assert summary.created is False and writer.close() is summary
     with pytest.raises(ValueError, match="already closed"):
         writer.write_batch([{"id": 1}])
+
+
+def _iso_text(moment: datetime, shape: tuple[str, str, int, str, str]) -> str:
+    """``moment`` written in one of the ISO-8601 shapes the ``datetime`` test accepts."""
+    separator, time_part, digits, decimal_mark, offset = shape
+    text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}"
+    if time_part == "none":
+        return text
+    text += f"{separator}{moment.hour:02d}:{moment.minute:02d}"
+    if time_part == "seconds":
+        text += f":{moment.second:02d}"
+        if digits:
+            text += decimal_mark + f"{moment.microsecond:06d}{moment.microsecond % 1000:03d}"[:digits]
+    return text + offset
+
+
+_SHAPES = st.tuples(st.sampled_from(["T", " "]), st.sampled_from(["none", "minutes", "seconds"]),
+                    st.integers(0, 9), st.sampled_from([".", ","]),
+                    st.sampled_from(["", "Z", "+02", "-0130", "+05:45", "-00:00"]))
+_JSON_VALUES = st.none() | st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=4) | st.floats(allow_nan=False),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=3), children, max_size=3),
+    max_leaves=6,
+).filter(lambda value: isinstance(value, list | dict))
+
+
+@settings(max_examples=30, deadline=None)
+@given(rows=st.lists(st.tuples(st.datetimes(min_value=datetime(1000, 1, 1)), _SHAPES, _JSON_VALUES), min_size=1,
+                     max_size=12))
+def test_timestamps_and_json_read_back_as_python_reads_them(tmp_path_factory, rows) -> None:
+    """DuckDB parses the timestamp strings and the JSON goes as text in one pass: what the table holds is
+    what Python's own reading (``to_timestamp``, ``to_json``) gives, shape for shape."""
+    database = tmp_path_factory.mktemp("iso") / "t.duckdb"
+    records = [{"n": number, "moment": _iso_text(moment, shape), "doc": doc}
+               for number, (moment, shape, doc) in enumerate(rows)]
+    write(sink(database), records)
+    stored = query(database, "SELECT n, moment, CAST(doc AS VARCHAR) FROM calls ORDER BY n")
+    assert column_types(database)["moment"] == "TIMESTAMP WITH TIME ZONE"
+    assert stored == [(record["n"], to_timestamp(record["moment"]), None if record["doc"] is None else
+                       to_json(record["doc"])) for record in records]

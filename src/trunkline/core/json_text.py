@@ -15,12 +15,24 @@ own is handed to the standard library, so a bare ``NaN`` is still ``NaN``.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 import orjson
 
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+
+
+def json_texts(values: Sequence[Any], default: Callable[[Any], Any]) -> list[bytes] | None:
+    """The compact JSON text of every value as UTF-8 bytes (``None`` as ``null``), in one pass at C
+    speed, or ``None`` if orjson refuses one of them (then encode them one by one with
+    :func:`json_encoder`). For values that are not floats, each text is what :func:`json_encoder`
+    gives."""
+    try:
+        return list(map(partial(orjson.dumps, default=default, option=_OPTIONS), values))
+    except orjson.JSONEncodeError:
+        return None
 
 
 def json_encoder(default: Callable[[Any], Any]) -> Callable[[Any], str]:

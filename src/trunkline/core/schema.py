@@ -17,16 +17,19 @@ with strings cut to 80 characters.
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 _EXAMPLE_CHARS = 80
-_ISO_8601 = re.compile(
+_ISO_8601_SHAPE = (
     r"\d{4}-\d{2}-\d{2}"
     r"(?:[T ]\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?"
 )
+_ISO_8601 = re.compile(_ISO_8601_SHAPE, re.ASCII)
+_ISO_8601_LINES = re.compile(rf"(?:{_ISO_8601_SHAPE}\n)*{_ISO_8601_SHAPE}", re.ASCII)
 
 
 @dataclass
@@ -100,7 +103,7 @@ def detect_schema(records: Iterable[Mapping[str, Any]]) -> list[FieldSchema]:
 
 def type_of_class(python_type: type) -> str:
     """The schema type of every non-null value of ``python_type``; strings need their values (see
-    :func:`datetimes_of`) and are ``string`` here."""
+    :func:`are_datetimes`) and are ``string`` here."""
     if issubclass(python_type, bool):
         return "boolean"
     if issubclass(python_type, int):
@@ -116,15 +119,20 @@ def type_of_class(python_type: type) -> str:
     return "string"
 
 
-def datetimes_of(strings: Sequence[str]) -> list[datetime] | None:
-    """The strings parsed (``datetime.fromisoformat``) if every one looks like an ISO-8601 date or
-    date-time, else ``None``: the ``datetime`` test of a whole column at C speed."""
-    if not all(map(_ISO_8601.fullmatch, strings)):
-        return None
+def are_datetimes(strings: Sequence[str]) -> bool:
+    """Whether every one of ``strings`` looks like, and is, an ISO-8601 date or date-time: the
+    ``datetime`` test of a whole column at C speed (one regular-expression match over the strings
+    joined by newlines, which no matching string holds, then ``datetime.fromisoformat`` on each)."""
+    if strings and _ISO_8601.fullmatch(strings[0]) is None:
+        return False  # most columns of text fail at once
+    joined = "\n".join(strings)
+    if joined.count("\n") != len(strings) - 1 or _ISO_8601_LINES.fullmatch(joined) is None:
+        return False
     try:
-        return list(map(datetime.fromisoformat, strings))
+        deque(map(datetime.fromisoformat, strings), maxlen=0)
     except ValueError:
-        return None
+        return False
+    return True
 
 
 def widen_all(types: Iterable[str]) -> str:

@@ -12,29 +12,38 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
-
-from trunkline.sinks.outputs import PageOutput
+from typing import Generic, Protocol, TypeVar
 
 DEFAULT_DEPTH = 2
+Page = TypeVar("Page", contravariant=True)
 
 
-class BackgroundOutput:
-    """A :class:`PageOutput` driven from async code, its work on a worker thread of its own."""
+class PageWriter(Protocol[Page]):
+    """What the background runs: takes pages (of records, or as fetched), then finishes or gives up."""
 
-    def __init__(self, output: PageOutput, *, depth: int = DEFAULT_DEPTH) -> None:
+    def write_page(self, page: Page) -> None: ...
+
+    def close(self) -> None: ...
+
+    def abort(self) -> None: ...
+
+
+class BackgroundOutput(Generic[Page]):
+    """A :class:`PageWriter` driven from async code, its work on a worker thread of its own."""
+
+    def __init__(self, output: PageWriter[Page], *, depth: int = DEFAULT_DEPTH) -> None:
         self._output = output
         self._depth = depth
         self._pending: deque[Future[None]] = deque()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trunkline-output")
 
-    async def write_page(self, records: Sequence[dict[str, Any]]) -> None:
+    async def write_page(self, page: Page) -> None:
         """Queue a page; waits while ``depth`` pages are already waiting (raises a worker's error)."""
         while len(self._pending) >= self._depth:
             await asyncio.wrap_future(self._pending.popleft())
-        self._pending.append(self._worker.submit(self._output.write_page, records))
+        self._pending.append(self._worker.submit(self._output.write_page, page))
 
     async def close(self) -> None:
         """Write every queued page, then finish the output (after a failure, :meth:`abort` still works)."""

@@ -16,9 +16,11 @@ from typing import Any
 from trunkline.connectors.resolve import ResolvedSource, open_source
 from trunkline.core.schema import FieldSchema, SchemaBuilder
 from trunkline.flows.background_output import BackgroundOutput
+from trunkline.flows.table_process import PageReader, TableProcess
 from trunkline.rest.http import RetryPolicy
+from trunkline.rest.source import SourcePage
 from trunkline.rest.suggest import PathSuggestion, suggest_paths
-from trunkline.sinks.outputs import describe_output, open_output
+from trunkline.sinks.outputs import PageOutput, describe_output, is_table_output, open_output, table_config
 
 ProgressCallback = Callable[["RunSummary"], None]
 
@@ -98,11 +100,11 @@ async def run_source_to_output(
     """
     summary = RunSummary(source=resolved.name, output=describe_output(output, table))
     started = time.monotonic()
-    writer = BackgroundOutput(open_output(output, table=table))
+    writer = _page_writer(resolved, output, table)
     try:
         async with open_source(resolved, home=home, now=now, retry=retry) as source:
             async for page in source.pages(limit=limit):
-                await writer.write_page(page.records)
+                await writer.write_page(page)
                 if on_progress is not None:
                     _fill(summary, source, started)
                     on_progress(summary)
@@ -112,6 +114,27 @@ async def run_source_to_output(
         await writer.abort()
         raise
     return summary
+
+
+def _page_writer(resolved: ResolvedSource, output: Path | str, table: str | None) -> BackgroundOutput[SourcePage]:
+    """Where the run's pages go: a table is written by a worker process fed the page bodies
+    (:mod:`trunkline.flows.table_process`), a file by a worker thread fed the records."""
+    if is_table_output(output):
+        config = resolved.config
+        reader = PageReader(config.response_format, config.path_to_data, config.path_to_metadata)
+        return BackgroundOutput(TableProcess(table_config(output, table), reader))
+    return BackgroundOutput(_RecordsOf(open_output(output, table=table)))
+
+
+class _RecordsOf:
+    """A file output fed whole pages: it writes their records."""
+
+    def __init__(self, output: PageOutput) -> None:
+        self.close, self.abort = output.close, output.abort
+        self._write = output.write_page
+
+    def write_page(self, page: SourcePage) -> None:
+        self._write(page.records)
 
 
 def _fill(summary: RunSummary, source: Any, started: float) -> None:

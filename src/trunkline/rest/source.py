@@ -21,14 +21,7 @@ import httpx
 
 from trunkline.core.config import SourceConfig
 from trunkline.core.errors import ExtractionError, HttpError, ResponseFormatError
-from trunkline.rest.extract import (
-    ParsedBody,
-    extract_metadata,
-    extract_records,
-    merge_metadata,
-    parse_body,
-    path_matches,
-)
+from trunkline.rest.extract import ParsedBody, page_records, parse_body, path_matches
 from trunkline.rest.http import HttpClient
 from trunkline.rest.macros import MacroContext, render, render_value
 from trunkline.rest.pagination import FetchedPage, Paginator
@@ -47,6 +40,9 @@ class SourcePage:
     body: ParsedBody
     records: list[dict[str, Any]]
     lookup: Mapping[str, Any] | None = None
+    content: bytes = b""
+    """The body as the service sent it (what :func:`page_records` reads the records from)."""
+    content_type: str | None = None
 
 
 @dataclass
@@ -150,14 +146,15 @@ class RestSource:
                 raise ResponseFormatError(f"{where}: {error.message}", fix=error.fix) from None
             records = self._records_of(parsed, number)
             self.stats.pages += 1
-            yield SourcePage(number, str(response.request.url), response.status_code, parsed, records, lookup)
+            yield SourcePage(number, str(response.request.url), response.status_code, parsed, records, lookup,
+                             response.content, response.headers.get("content-type"))
             step = paginator.next(FetchedPage(
                 url=str(response.request.url), body=parsed, record_count=len(records), content=response.content,
                 link_next=response.links.get("next", {}).get("url"),
             ))
 
     def _records_of(self, body: ParsedBody, page_number: int) -> list[dict[str, Any]]:
-        records = extract_records(body, self.config.path_to_data)
+        records = page_records(body, self.config.path_to_data, self.config.path_to_metadata)
         if not records and page_number == 1 and self.config.path_to_data \
                 and not path_matches(body, self.config.path_to_data):
             suggestions = [s.path for s in suggest_paths(body) if s.kind == "data"]
@@ -166,10 +163,8 @@ class RestSource:
                     f"path_to_data {self.config.path_to_data!r} matches nothing in the response",
                     suggestions=suggestions[:5],
                 )
-        metadata = extract_metadata(body, self.config.path_to_metadata)
-        if metadata:
-            records = [merge_metadata(record, metadata) for record in records]
         return records
+
 
 
 def _body_arguments(content_format: str, body: Any) -> dict[str, Any]:

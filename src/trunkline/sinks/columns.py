@@ -33,15 +33,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
-from itertools import chain
+from functools import partial
+from itertools import chain, repeat
+from operator import is_not
 from typing import Any
 
 from trunkline.core.json_text import json_encoder
-from trunkline.core.schema import datetimes_of, type_of_class, widen_all
+from trunkline.core.schema import are_datetimes, type_of_class, widen_all
 
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _NONE = type(None)
 _TEXT_TYPES = frozenset({str, _NONE})
+_is_not_none = partial(is_not, None)
 
 
 class Kind(StrEnum):
@@ -75,12 +78,10 @@ def kind_of_field_type(field_type: str) -> Kind | None:
 @dataclass
 class BatchColumn:
     """One field of a batch: the column kind it needs, its value in each record (``None`` where absent),
-    for a column of ISO-8601 strings those strings already parsed (row for row), and the Python types
-    of its values."""
+    and the Python types of its values."""
 
     kind: Kind | None
     values: list[Any]
-    timestamps: list[Any] | None = None
     python_types: frozenset[type] = frozenset()
 
 
@@ -92,7 +93,12 @@ def batch_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, BatchColumn
     """
     shapes = dict.fromkeys(map(tuple, records))  # records mostly share their keys: far fewer to go through
     names = dict.fromkeys(map(str, chain.from_iterable(shapes)))
-    return {name: _batch_column([record.get(name) for record in records]) for name in names}
+    get = dict.get if set(map(type, records)) == {dict} else _get
+    return {name: _batch_column(list(map(get, records, repeat(name)))) for name in names}
+
+
+def _get(record: Mapping[str, Any], name: str) -> Any:
+    return record.get(name)
 
 
 def _batch_column(values: list[Any]) -> BatchColumn:
@@ -104,27 +110,25 @@ def _batch_column(values: list[Any]) -> BatchColumn:
             has_strings = True
         elif python_type is not _NONE:
             types.add(type_of_class(python_type))
-    timestamps = None
     if has_strings:
-        strings = values if python_types == {str} else [value for value in values if isinstance(value, str)]
-        parsed = datetimes_of(strings) if types <= {"datetime"} else None
-        types.add("string" if parsed is None else "datetime")
-        if parsed is not None:
-            timestamps = parsed if len(parsed) == len(values) else _aligned(values, parsed)
+        if types <= {"datetime"}:
+            strings = values if python_types == {str} else [value for value in values if isinstance(value, str)]
+            types.add("datetime" if are_datetimes(strings) else "string")
+        else:
+            types.add("string")
     kind = kind_of_field_type(widen_all(types))
     if kind is Kind.BIGINT:
-        present = [value for value in values if value is not None]
+        present = _present(values, python_types)
         if min(present) < _INT64_MIN or max(present) > _INT64_MAX:
             kind = Kind.TEXT
     elif kind is Kind.TEXT and all(isinstance(value, Mapping | list | tuple) for value in values if value is not None):
         kind = Kind.JSON  # objects mixed with arrays: a string to the schema, JSON to a table
-    return BatchColumn(kind, values, timestamps, frozenset(python_types))
+    return BatchColumn(kind, values, frozenset(python_types))
 
 
-def _aligned(values: list[Any], parsed: list[datetime]) -> list[Any]:
-    """``values`` with each string replaced by its parsed datetime (``parsed`` holds them in order)."""
-    each = iter(parsed)
-    return [next(each) if isinstance(value, str) else value for value in values]
+def _present(values: list[Any], python_types: set[type]) -> list[Any]:
+    """The values that are not ``None``."""
+    return list(filter(_is_not_none, values)) if _NONE in python_types else values
 
 
 def batch_kinds(records: Sequence[Mapping[str, Any]]) -> dict[str, Kind | None]:
@@ -171,7 +175,7 @@ def coerce_column(column: BatchColumn, kind: Kind) -> list[Any]:
     if kind is Kind.DOUBLE:
         return [None if value is None else float(value) for value in values]
     return [value if value is None or (type(value) is datetime and value.tzinfo is not None) else to_timestamp(value)
-            for value in (values if column.timestamps is None else column.timestamps)]
+            for value in values]
 
 
 def _json_column(values: list[Any]) -> list[str | None]:
@@ -189,13 +193,14 @@ def to_timestamp(value: datetime | date | str) -> datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-def _json_default(value: Any) -> str:
+def json_default(value: Any) -> str:
+    """How a JSON text writes a value JSON has no type for: dates and times in ISO 8601, anything else as ``str``."""
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     return str(value)
 
 
-to_json = json_encoder(_json_default)
+to_json = json_encoder(json_default)
 """A value as compact JSON text (dates and times in ISO 8601, unknown types as ``str``)."""
 
 

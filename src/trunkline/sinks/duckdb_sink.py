@@ -1,8 +1,8 @@
 """The DuckDB table destination: a run's records into a table of a DuckDB database file.
 
 Each batch travels as one Arrow table (DuckDB reads it without copying row by row), so memory holds
-one batch, plus the rows DuckDB keeps of the open transaction until a row group (122,880 rows) is
-full and written to the file. Merge needs no constraint on the table: a batch updates the rows whose
+one batch, plus the rows DuckDB keeps of the open transaction until a row group (16,384 rows here)
+is full and written to the file. Merge needs no constraint on the table: a batch updates the rows whose
 key it carries (only where a value differs) and inserts the others, both in the run's transaction.
 DuckDB refuses to change the type of a column covered by an index, so tables this writer creates have
 none, and widening works on them. Column names are case-insensitive in DuckDB, as they are here.
@@ -11,20 +11,30 @@ none, and widening works on them. Column names are case-insensitive in DuckDB, a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar
 
 import duckdb
 import pyarrow as pa
 
+from trunkline.core.json_text import json_texts
 from trunkline.core.sink_config import DuckDBSinkConfig
-from trunkline.sinks.columns import Kind
+from trunkline.sinks.columns import BatchColumn, Kind, coerce_column, json_default
 from trunkline.sinks.table_writer import Column, Row, TableWriter, quote_identifier
 
 _BATCH = "trunkline_batch"
+_DATABASE = "trunkline_target"
+_ROW_GROUP_ROWS = 16_384
+"""Rows of each row group this writer adds to the file (DuckDB's default is 122,880). DuckDB keeps an
+open transaction's rows in memory until a row group is full, then compresses it and writes it to the
+file: with smaller groups a run holds a few megabytes instead of a hundred, and the writing happens
+during the run, where it overlaps fetching, instead of all at the commit. Reading is as fast; the
+file is slightly larger (about 15 % for call records)."""
 _BUFFERED_ROW_GROUPS = 1
-"""Full row groups (122,880 rows each) DuckDB keeps in memory before writing them to the file while
-the run's transaction is open; its default, 5, lets a long run hold about 600,000 rows in memory."""
+"""Full row groups DuckDB keeps in memory before writing them to the file while the run's transaction
+is open (its default is 5)."""
+_STRING_TYPES = frozenset({str, type(None)})
 _ARROW_TYPES = {
     Kind.BOOLEAN: pa.bool_(),
     Kind.BIGINT: pa.int64(),
@@ -73,7 +83,9 @@ class DuckDBWriter(TableWriter):
     def _connect(self) -> None:
         path = Path(self.config.path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = duckdb.connect(str(path))
+        self._conn = duckdb.connect()
+        self._conn.execute(f"ATTACH {_string_literal(str(path))} AS {_DATABASE} (ROW_GROUP_SIZE {_ROW_GROUP_ROWS})")
+        self._conn.execute(f"USE {_DATABASE}")
         self._conn.execute("SET TimeZone = 'UTC'")
         self._conn.execute(f"SET write_buffer_row_group_count = {_BUFFERED_ROW_GROUPS}")
         self._conn.begin()
@@ -113,7 +125,19 @@ class DuckDBWriter(TableWriter):
         try:
             return self._sql(statement)
         finally:
-            self._conn.unregister(_BATCH)
+            with suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
+                self._conn.unregister(_BATCH)
+
+    def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
+        """Insert a batch, leaving DuckDB the conversions it makes faster than Python: ISO-8601 strings
+        become timestamps and JSON values are written as text in one C-level pass (see
+        :func:`_arrow_column`)."""
+        arrays, selected = zip(*(_arrow_column(column.kind, values, f"s.c{position}")
+                                 for position, (column, values) in enumerate(zip(columns, batch, strict=True))),
+                               strict=True)
+        names = ", ".join(quote_identifier(column.name) for column in columns)
+        table = pa.table({f"c{position}": array for position, array in enumerate(arrays)})
+        self._over_batch(table, f"INSERT INTO {self._table} ({names}) SELECT {', '.join(selected)} FROM {_BATCH} AS s")
 
     def _insert_columns(self, columns: list[Column], values: list[list[Any]]) -> None:
         names = ", ".join(quote_identifier(column.name) for column in columns)
@@ -145,6 +169,29 @@ class DuckDBWriter(TableWriter):
 
     def _prepare_merge(self, keys: list[Column]) -> None:
         """Nothing to do: the merge matches rows on the key's values and needs no index."""
+
+
+def _string_literal(text: str) -> str:
+    """``text`` as an SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _arrow_column(kind: Kind, column: BatchColumn, reference: str) -> tuple[pa.Array, str]:
+    """The values of ``column`` as an Arrow array for a table column of ``kind``, and the SQL that reads
+    them from ``reference`` into that column.
+
+    A column of ISO-8601 strings goes as strings and DuckDB parses them (its parse and
+    ``datetime.fromisoformat`` agree on every shape the ``datetime`` test accepts once a decimal comma
+    is a point; the session's time zone, UTC, is the "no offset means UTC" rule). JSON values go as
+    their text, ``NULL`` written as ``null`` and turned back into ``NULL`` by the SQL. Every other
+    column is converted in Python (:func:`trunkline.sinks.columns.coerce_column`).
+    """
+    if kind is Kind.TIMESTAMPTZ and column.kind is Kind.TIMESTAMPTZ and column.python_types <= _STRING_TYPES:
+        return pa.array(column.values, pa.string()), f"CAST(replace({reference}, ',', '.') AS TIMESTAMPTZ)"
+    texts = json_texts(column.values, json_default) if kind is Kind.JSON and column.kind is Kind.JSON else None
+    if texts is not None:
+        return pa.array(texts, pa.string()), f"NULLIF({reference}, 'null')"
+    return pa.array(coerce_column(column, kind), type=_ARROW_TYPES[kind]), reference
 
 
 def _arrow_table(columns: list[Column], values: Sequence[Sequence[Any]]) -> pa.Table:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from trunkline.core.errors import ConfigError
-from trunkline.core.sink_config import parse_sink_config
+from trunkline.core.sink_config import SinkConfig, parse_sink_config
 from trunkline.sinks.files import open_writer
 from trunkline.sinks.table_writer import TableWriter
 from trunkline.sinks.tables import open_table_writer
@@ -101,6 +101,11 @@ def open_output(output: str | Path, *, table: str | None = None) -> PageOutput:
             raise ConfigError("table", "names a table, but the output is a file", value=table,
                               fix=f"write to a {DUCKDB_SUFFIX} file or a postgresql:// URL, or leave out --table")
         return FileOutput(Path(output))
+    return TableOutput(open_table_writer(table_config(output, table)))
+
+
+def table_config(output: str | Path, table: str | None) -> SinkConfig:
+    """The table destination a database output and ``table`` name (checked, nothing opened yet)."""
     if not table:
         raise ConfigError("table", "is required when the output is a database", value=None,
                           fix="add --table NAME (the table is created if it does not exist)")
@@ -109,7 +114,7 @@ def open_output(output: str | Path, *, table: str | None = None) -> PageOutput:
     where = {"table": name, **({"schema": schema} if schema else {})}
     database = {"type": "postgres", "url": text} if text.startswith(_POSTGRES_SCHEMES) else {"type": "duckdb",
                                                                                              "path": text}
-    return TableOutput(open_table_writer(parse_sink_config({**database, **where}, root="output")))
+    return parse_sink_config({**database, **where}, root="output")
 
 
 def describe_output(output: str | Path, table: str | None = None) -> str:

@@ -27,7 +27,7 @@ from typing import Any, ClassVar, Protocol, Self
 from trunkline.core.errors import TrunklineError
 from trunkline.core.schema import FieldSchema
 from trunkline.core.sink_config import SinkConfig
-from trunkline.sinks.columns import Kind, batch_columns, coerce_column, kind_of_field_type, widened
+from trunkline.sinks.columns import BatchColumn, Kind, batch_columns, coerce_column, kind_of_field_type, widened
 
 Row = list[Any]
 _RENAME_FIX = "rename the field with a rename transform in the flow"
@@ -134,7 +134,8 @@ class TableWriter(ABC):
             return
         with self._guard():
             keys = self.config.keys
-            self._check_keys(records, keys)
+            if keys:
+                self._check_keys(records, keys)
             batch = batch_columns(records)
             self._prepare({name: field.kind for name, field in batch.items()})
             present = [(name, column) for name in batch if (column := self._column(name)) is not None]
@@ -142,14 +143,14 @@ class TableWriter(ABC):
                 raise SinkError(f"{self.summary.table}: the batch's records have no fields: there is no row to write")
             names = [name for name, _ in present]
             columns = [column for _, column in present]
-            values = [coerce_column(batch[name], column.kind) for name, column in present]
             self.summary.records += len(records)
             if keys:
+                values = [coerce_column(batch[name], column.kind) for name, column in present]
                 rows = [list(row) for row in zip(*values, strict=True)]
                 carried = [tuple(name in record for name in names) for record in records]
                 self._write_merge(columns, rows, carried, [names.index(key) for key in keys])
             else:
-                self._insert_columns(columns, values)
+                self._insert_batch(columns, [batch[name] for name in names])
                 self.summary.inserted += len(records)
 
     def close(self) -> WriteSummary:
@@ -321,6 +322,12 @@ class TableWriter(ABC):
     @abstractmethod
     def _alter_column(self, name: str, kind: Kind) -> None:
         """Change a column's type to ``kind``, converting the values already there."""
+
+    def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
+        """Insert a batch's rows: ``batch`` holds the values of each of ``columns``, in order, as found
+        in the records (a writer may convert them its own way; this one converts them in Python)."""
+        self._insert_columns(columns, [coerce_column(values, column.kind) for column, values in zip(columns, batch,
+                                                                                                       strict=True)])
 
     @abstractmethod
     def _insert_columns(self, columns: list[Column], values: list[list[Any]]) -> None:
