@@ -21,9 +21,10 @@ import psycopg
 import pytest
 
 from trunkline.core.errors import ConfigError, TrunklineError
+from trunkline.core.urls import redact_url
 from trunkline.store.credentials import CredentialStore
 from trunkline.store.metadata import STORE_ENV, LedgerEntry, MetadataStore, open_store
-from trunkline.store.postgres_store import redact, split_url
+from trunkline.store.postgres_store import split_url
 
 POSTGRES_URL = os.environ.get("TRUNKLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 WORKER = Path(__file__).with_name("store_worker.py")
@@ -522,4 +523,4 @@ def test_store_urls_are_split_and_redacted() -> None:
     assert schema == "team_a"
     assert conninfo == "postgresql://u@h:5432/db?sslmode=disable&options=-csearch_path%3Dx&connect_timeout=10"
     assert split_url("postgresql://u@h/db?connect_timeout=3") == ("postgresql://u@h/db?connect_timeout=3", "trunkline")
-    assert redact("postgresql://u:p%40ss@h/db?password=x&schema=s") == "postgresql://u:****@h/db?password=****&schema=s"
+    assert redact_url("postgresql://u:p%40ss@h/db?password=x&schema=s") == "postgresql://u:****@h/db?password=****&schema=s"

@@ -20,7 +20,7 @@ from trunkline.flows.table_process import PageReader, TableProcess
 from trunkline.rest.http import RetryPolicy
 from trunkline.rest.source import SourcePage
 from trunkline.rest.suggest import PathSuggestion, suggest_paths
-from trunkline.sinks.outputs import PageOutput, describe_output, is_table_output, open_output, table_config
+from trunkline.sinks.outputs import PageOutput, describe_output, file_output, is_table_output, table_config
 
 ProgressCallback = Callable[["RunSummary"], None]
 
@@ -123,7 +123,7 @@ def _page_writer(resolved: ResolvedSource, output: Path | str, table: str | None
         config = resolved.config
         reader = PageReader(config.response_format, config.path_to_data, config.path_to_metadata)
         return BackgroundOutput(TableProcess(table_config(output, table), reader))
-    return BackgroundOutput(_RecordsOf(open_output(output, table=table)))
+    return BackgroundOutput(_RecordsOf(file_output(output, table=table)))
 
 
 class _RecordsOf:

@@ -1,11 +1,12 @@
 """Where ``trunkline source run`` writes: a file (JSONL, CSV, Parquet) or a table (DuckDB, PostgreSQL).
 
 Both take whole pages of records. A file writes them record by record; a table gathers them into
-batches of :data:`TABLE_BATCH` records, because each batch costs a schema check and an insert.
+batches of :data:`TABLE_BATCH` records, because each batch costs a schema check and an insert (a
+source run writes a table from a process of its own: :mod:`trunkline.flows.table_process`).
 
 The output is named by one string: a ``postgresql://`` URL is a PostgreSQL database, a path ending in
-``.duckdb`` a DuckDB database (both need a table name), any other path a file whose suffix picks the
-format.
+``.duckdb`` a DuckDB database (both need a table name: :func:`table_config`), any other path a file
+whose suffix picks the format (:func:`file_output`).
 """
 
 from __future__ import annotations
@@ -16,9 +17,9 @@ from typing import Any, Protocol
 
 from trunkline.core.errors import ConfigError
 from trunkline.core.sink_config import SinkConfig, parse_sink_config
+from trunkline.core.urls import redact_url
 from trunkline.sinks.files import open_writer
 from trunkline.sinks.table_writer import TableWriter
-from trunkline.sinks.tables import open_table_writer
 
 TABLE_BATCH = 5_000
 DUCKDB_SUFFIX = ".duckdb"
@@ -93,15 +94,12 @@ def is_table_output(output: str | Path) -> bool:
     return text.startswith(_POSTGRES_SCHEMES) or text.endswith(DUCKDB_SUFFIX)
 
 
-def open_output(output: str | Path, *, table: str | None = None) -> PageOutput:
-    """The output ``output`` names (see the module docstring); ``table`` (``NAME`` or ``SCHEMA.NAME``) is
-    required for a database."""
-    if not is_table_output(output):
-        if table is not None:
-            raise ConfigError("table", "names a table, but the output is a file", value=table,
-                              fix=f"write to a {DUCKDB_SUFFIX} file or a postgresql:// URL, or leave out --table")
-        return FileOutput(Path(output))
-    return TableOutput(open_table_writer(table_config(output, table)))
+def file_output(output: str | Path, *, table: str | None = None) -> FileOutput:
+    """The file ``output`` names (its suffix picks the format); a ``table`` is refused, since a file has none."""
+    if table is not None:
+        raise ConfigError("table", "names a table, but the output is a file", value=table,
+                          fix=f"write to a {DUCKDB_SUFFIX} file or a postgresql:// URL, or leave out --table")
+    return FileOutput(Path(output))
 
 
 def table_config(output: str | Path, table: str | None) -> SinkConfig:
@@ -121,7 +119,5 @@ def describe_output(output: str | Path, table: str | None = None) -> str:
     """``output`` as a run summary shows it: a PostgreSQL URL without its password, a table after ``#``."""
     text = str(output)
     if text.startswith(_POSTGRES_SCHEMES):
-        from trunkline.sinks.postgres_sink import redacted_url
-
-        text = redacted_url(text)
+        text = redact_url(text)
     return f"{text}#{table}" if table else text

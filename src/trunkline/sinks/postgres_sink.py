@@ -15,26 +15,15 @@ from typing import Any, ClassVar
 
 import psycopg
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict
 
 from trunkline.core.errors import ConfigError
 from trunkline.core.sink_config import PostgresSinkConfig
+from trunkline.core.urls import redact_url
 from trunkline.sinks.columns import Kind
 from trunkline.sinks.table_writer import Column, Row, SinkError, TableWriter
 
 _STAGE = sql.Identifier("trunkline_stage")
 _CONNECT_TIMEOUT_SECONDS = 10
-
-
-def redacted_url(url: str) -> str:
-    """``url`` without its password or options, for messages: ``postgresql://user@host:port/db``."""
-    try:
-        parts = conninfo_to_dict(url)
-    except psycopg.ProgrammingError:
-        return "the configured postgresql:// URL"
-    user = f"{parts['user']}@" if parts.get("user") else ""
-    port = f":{parts['port']}" if parts.get("port") else ""
-    return f"postgresql://{user}{parts.get('host', '')}{port}/{parts.get('dbname', '')}"
 
 
 class PostgresWriter(TableWriter):
@@ -81,7 +70,7 @@ class PostgresWriter(TableWriter):
         except psycopg.OperationalError as error:
             reason = str(error).strip().splitlines()[-1] if str(error).strip() else type(error).__name__
             raise SinkError(
-                f"cannot connect to {redacted_url(url)}: {reason}",
+                f"cannot connect to {redact_url(url)}: {reason}",
                 fix="check destination.url and that the server is running and reachable",
             ) from error
         self._run(sql.SQL("SET TIME ZONE 'UTC'"))

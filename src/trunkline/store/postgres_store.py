@@ -24,6 +24,7 @@ from psycopg import sql
 from psycopg.types.string import TextLoader
 
 from trunkline.core.errors import ConfigError
+from trunkline.core.urls import redact_url
 from trunkline.store.metadata import STORE_ENV
 from trunkline.store.sql_store import SqlStore
 
@@ -104,7 +105,7 @@ class PostgresStore(SqlStore):
             raise ConfigError(
                 STORE_ENV,
                 f"cannot connect to PostgreSQL ({reason})",
-                value=redact(url),
+                value=redact_url(url),
                 fix="start the server or correct the URL (postgresql://USER@HOST:PORT/DATABASE)",
             ) from None
         try:
@@ -153,14 +154,3 @@ def split_url(url: str) -> tuple[str, str]:
     if not any(key == "connect_timeout" for key, _ in rest):
         rest.append(("connect_timeout", str(CONNECT_TIMEOUT_SECONDS)))
     return urlunsplit(parts._replace(query=urlencode(rest, quote_via=quote))), schema
-
-
-def redact(url: str) -> str:
-    """Return ``url`` with the password (in the user part or a ``password`` parameter) replaced by ``****``."""
-    parts = urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    if ":" in userinfo:
-        userinfo = userinfo.split(":", 1)[0] + ":****"
-    params = [(key, "****" if key == "password" else value) for key, value in parse_qsl(parts.query, True)]
-    netloc = f"{userinfo}{at}{hostport}"
-    return urlunsplit(parts._replace(netloc=netloc, query=urlencode(params, quote_via=quote, safe="*")))
