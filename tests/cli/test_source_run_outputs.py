@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -240,3 +241,30 @@ def test_a_script_calling_the_python_api_at_its_top_level_runs_once(agents, env,
     assert done.stdout.count("ran") == 1
     with duckdb.connect(str(database), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM agents").fetchone()[0] == int(done.stdout.split()[-1])
+
+
+def test_a_writer_process_that_dies_fails_the_run_with_its_exit_code(own_emulator, tmp_path):
+    source = lists_source(tmp_path, own_emulator)
+    control = own_emulator.app.state.control
+    control.add_fault(None, path_prefix="/api/v2/queues", delay=3)  # holds the run while its writer is killed
+    creds = own_emulator.app.state.credentials
+    run = subprocess.Popen(
+        [sys.executable, "-m", "trunkline", "source", "run", str(source), "-o", str(tmp_path / "bf.duckdb"),
+         "--table", "lists"],
+        env={**os.environ, "BF_USER": creds.username, "BF_PASSWORD": creds.password,
+             "TRUNKLINE_HOME": str(tmp_path / "home"), "COLUMNS": "200"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while control.faults():
+            assert time.monotonic() < deadline and run.poll() is None, "the run did not reach the queues request"
+            time.sleep(0.05)
+        (writer,) = Path(f"/proc/{run.pid}/task/{run.pid}/children").read_text().split()
+        os.kill(int(writer), signal.SIGKILL)
+        _, stderr = run.communicate(timeout=30)
+    finally:
+        run.kill()
+        control.clear_faults()
+    assert run.returncode == 1
+    assert "the table writer process ended unexpectedly (exit code -9)" in stderr and "Traceback" not in stderr

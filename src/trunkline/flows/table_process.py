@@ -48,8 +48,8 @@ if TYPE_CHECKING:
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 """The folder this copy of trunkline is imported from: the worker imports the very same one."""
-_WORKER_CODE = "import sys; sys.path.insert(0, sys.argv[1]); from trunkline.flows.table_process import worker_main; " \
-               "worker_main()"
+_WORKER_CODE = ("import sys; sys.path.insert(0, sys.argv[1]); "
+                "from trunkline.flows.table_process import worker_main; worker_main()")
 _JOIN_SECONDS = 30.0
 _WORKER_GC_THRESHOLD = 100_000
 """Allocations between the worker's young-generation collections (Python's default is 700). The
@@ -137,6 +137,7 @@ class TableProcess:
 
     def _raise(self, answer: Any) -> None:
         if not (isinstance(answer, tuple) and answer and answer[0] == "failed"):
+            self._end()  # the worker has gone: collect its exit code
             raise self._stopped()
         _, message, details = answer
         error = SinkError(message)
