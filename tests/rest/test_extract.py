@@ -302,7 +302,7 @@ _NUMBERS_AND_DIGIT_STRINGS = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(value=_NUMBERS_AND_DIGIT_STRINGS, indent=st.sampled_from([None, 1]))
 def test_every_integer_is_read_exactly_wherever_digits_run(value, indent):
     content = json.dumps(value, indent=indent).encode()

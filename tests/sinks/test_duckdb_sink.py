@@ -246,7 +246,7 @@ _JSON_VALUES = st.none() | st.recursive(
 ).filter(lambda value: isinstance(value, list | dict))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(rows=st.lists(st.tuples(st.datetimes(min_value=datetime(1000, 1, 1)), _SHAPES, _JSON_VALUES), min_size=1,
                      max_size=12))
 def test_timestamps_and_json_read_back_as_python_reads_them(tmp_path_factory, rows) -> None:
