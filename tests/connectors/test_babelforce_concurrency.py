@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.babelforce_access import babelforce_credential
 from trunkline.api import deliver
 from trunkline.core.errors import ConfigError
 from trunkline.emulators.babelforce.app import create_app
@@ -31,11 +32,6 @@ DUPLICATE_ROW, DUPLICATED_ROW = 120, 110
 def bf() -> Iterator[RunningEmulator]:
     with start_in_thread(create_app(seed=41)) as running:
         yield running
-
-
-def credential(bf: RunningEmulator) -> dict[str, Any]:
-    creds = bf.app.state.credentials
-    return {"service": "babelforce", "base_url": bf.base_url, "username": creds.username, "password": creds.password}
 
 
 def manager(bf: RunningEmulator) -> httpx.Client:
@@ -64,7 +60,8 @@ def eight_valid_leads() -> list[dict[str, Any]]:
 
 def run(bf: RunningEmulator, folder: Path, list_id: str, concurrency: int) -> tuple[dict, list[str], list[dict]]:
     """Deliver the leads; return the summary, the rejects (list id made neutral) and the captured responses."""
-    destination = {"credential": credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id},
+    destination = {"credential": babelforce_credential(bf),
+                   "template": "add_outbound_lead", "params": {"list_id": list_id},
                    "batch": {"size": BATCH}, "concurrency": concurrency, "capture_responses": "sent"}
     folder.mkdir()
     summary = deliver(destination, leads(), rejects=folder / "rejects.jsonl", responses=folder / "sent.jsonl")
@@ -109,7 +106,8 @@ def test_requests_overlap_but_never_more_than_the_concurrency(bf, tmp_path):
     path = f"/api/v2/outbound/lists/{list_id}/leads"
     hold = 0.3
     bf.app.state.control.add_fault(status=None, delay=hold, count=8, path_prefix=path)
-    destination = {"credential": credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id},
+    destination = {"credential": babelforce_credential(bf),
+                   "template": "add_outbound_lead", "params": {"list_id": list_id},
                    "concurrency": 4}
     summary = deliver(destination, eight_valid_leads(), rejects=tmp_path / "rejects.jsonl")
     assert summary.outcomes["delivered"] == 8
@@ -126,7 +124,8 @@ def test_a_token_refused_under_several_requests_at_once_is_renewed_once(bf, tmp_
     path = f"/api/v2/outbound/lists/{list_id}/leads"
     # the token is revoked under them; the delay keeps the 401s out until all four requests have arrived
     bf.app.state.control.add_fault(status=401, count=4, path_prefix=path, delay=0.3)
-    destination = {"credential": credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id},
+    destination = {"credential": babelforce_credential(bf),
+                   "template": "add_outbound_lead", "params": {"list_id": list_id},
                    "concurrency": 4}
     summary = deliver(destination, eight_valid_leads(), rejects=tmp_path / "rejects.jsonl")
     assert summary.outcomes["delivered"] == 8
@@ -137,7 +136,7 @@ def test_a_token_refused_under_several_requests_at_once_is_renewed_once(bf, tmp_
 
 
 def test_upsert_refuses_concurrency_with_the_reason_and_the_fix(bf, tmp_path):
-    destination = {"credential": credential(bf), "template": "add_outbound_lead",
+    destination = {"credential": babelforce_credential(bf), "template": "add_outbound_lead",
                    "params": {"list_id": new_list(bf, "upsert")}, "mode": "upsert", "concurrency": 4}
     with pytest.raises(ConfigError) as raised:
         deliver(destination, leads()[:2], rejects=tmp_path / "rejects.jsonl")

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.babelforce_access import babelforce_credential
 from trunkline.api import deliver
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.server import RunningEmulator, start_in_thread
@@ -22,13 +23,8 @@ def bf() -> Iterator[RunningEmulator]:
         yield running
 
 
-def credential(bf: RunningEmulator) -> dict[str, Any]:
-    creds = bf.app.state.credentials
-    return {"service": "babelforce", "base_url": bf.base_url, "username": creds.username, "password": creds.password}
-
-
 def send(bf: RunningEmulator, tmp_path: Path, template: str, records: list[dict], **config: Any):
-    destination = {"credential": credential(bf), "template": template, **config}
+    destination = {"credential": babelforce_credential(bf), "template": template, **config}
     responses = tmp_path / f"{config['capture_responses']}.jsonl" if "capture_responses" in config else None
     return deliver(destination, records, rejects=tmp_path / f"{template}.rejected.jsonl", responses=responses)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.babelforce_access import babelforce_credential
 from trunkline.api import deliver, read_source, run_source, stream_source
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.common.fault_profile import FaultProfile
@@ -27,13 +28,8 @@ def bf() -> Iterator[RunningEmulator]:
         yield running
 
 
-def credential(bf: RunningEmulator) -> dict[str, Any]:
-    creds = bf.app.state.credentials
-    return {"service": "babelforce", "base_url": bf.base_url, "username": creds.username, "password": creds.password}
-
-
 def agents_source(bf: RunningEmulator) -> dict[str, Any]:
-    return {"credential": credential(bf), "template": "list_agents"}
+    return {"credential": babelforce_credential(bf), "template": "list_agents"}
 
 
 def logged(bf: RunningEmulator) -> list[dict[str, Any]]:
@@ -90,7 +86,7 @@ def test_a_read_held_past_the_clients_timeout_is_abandoned_and_retried(bf):
 
 def test_a_create_whose_answer_is_cut_short_is_for_review_and_not_sent_again(bf, tmp_path: Path):
     bf.app.state.control.set_fault_profile(FaultProfile(rate=1, kinds=("truncated",), methods=("POST",)))
-    destination = {"credential": credential(bf), "template": "create_calendar"}
+    destination = {"credential": babelforce_credential(bf), "template": "create_calendar"}
     summary = deliver(destination, [{"name": "Holidays", "timeZone": "Europe/Berlin"}],
                       rejects=tmp_path / "rejects.jsonl", retry=QUICK)
     assert summary.outcomes["review"] == 1 and summary.requests == 1
@@ -99,7 +95,8 @@ def test_a_create_whose_answer_is_cut_short_is_for_review_and_not_sent_again(bf,
 
 def test_an_upsert_whose_create_failed_after_acting_is_sent_again_as_an_update(bf, tmp_path: Path):
     list_id = bf.app.state.data.outbound_lists[0]["id"]
-    destination = {"credential": credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id},
+    destination = {"credential": babelforce_credential(bf),
+                   "template": "add_outbound_lead", "params": {"list_id": list_id},
                    "mode": "upsert"}
     lead = {"uid": "upsert-500", "number": "+4930555000", "rank": 3}
     bf.app.state.control.set_fault_profile(FaultProfile(rate=1, kinds=("500",), methods=("POST",)))

@@ -20,6 +20,7 @@ import httpx
 import pytest
 import yaml
 
+from tests.babelforce_access import babelforce_credential
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.server import RunningEmulator, start_in_thread
 from trunkline.flows.runner import load_flow, run_flow
@@ -51,10 +52,8 @@ def write_flow(bf: RunningEmulator, folder: Path, name: str, rows: list[dict[str
         writer = csv.DictWriter(handle, fieldnames=["uid", "number", "rank"])
         writer.writeheader()
         writer.writerows(rows)
-    creds = bf.app.state.credentials
     (folder / "to-dialer.yaml").write_text(yaml.safe_dump({
-        "credential": {"service": "babelforce", "base_url": bf.base_url, "username": creds.username,
-                       "password": creds.password},
+        "credential": babelforce_credential(bf),
         "template": "add_outbound_lead", "params": {"list_id": new_list(bf, name)}, "concurrency": concurrency,
     }))
     path = folder / f"{name}.yaml"

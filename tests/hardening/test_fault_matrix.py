@@ -26,6 +26,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.babelforce_access import babelforce_credential
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.common.fault_profile import FAULT_KINDS, KIND_ACTS, FaultProfile
 from trunkline.emulators.server import RunningEmulator, start_in_thread
@@ -84,11 +85,6 @@ def new_list(bf: RunningEmulator, name: str, leads: int = 0) -> str:
     return list_id
 
 
-def credential(bf: RunningEmulator) -> dict[str, Any]:
-    creds = bf.app.state.credentials
-    return {"service": "babelforce", "base_url": bf.base_url, "username": creds.username, "password": creds.password}
-
-
 def run_until_settled(flow: dict[str, Any], home: Path, store: MetadataStore,
                       settled: Callable[[Any], bool]) -> list[Any]:
     """Run the flow, then rerun it while ``settled(run)`` says no, at most ``RERUNS`` times."""
@@ -113,7 +109,8 @@ def test_a_source_flow_fetches_every_record_exactly_once(kind: str, bf: RunningE
                                                          tmp_path: Path):
     list_id = new_list(bf, f"source {kind}", SOURCE_RECORDS)
     flow = {"name": "leads-out", "retry": {**RETRY, "timeout": SOURCE_TIMEOUT},
-            "source": {"credential": credential(bf), "template": "get_outbound_leads", "params": {"list_id": list_id}},
+            "source": {"credential": babelforce_credential(bf),
+                       "template": "get_outbound_leads", "params": {"list_id": list_id}},
             "destinations": [{"type": "jsonl", "path": str(tmp_path / "out" / "leads-{run}.jsonl")}]}
     faults_on(bf, kind, SOURCE_HOLD)
     with open_store(home, url="") as store:
@@ -148,7 +145,8 @@ def test_a_destination_flow_delivers_every_lead_once_or_dead_letters_it(kind: st
                                                                         home: Path, tmp_path: Path):
     list_id = new_list(bf, f"dialer {kind}")
     expected = write_leads(tmp_path / "leads.csv")
-    destination = {"credential": credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id},
+    destination = {"credential": babelforce_credential(bf),
+                   "template": "add_outbound_lead", "params": {"list_id": list_id},
                    "mode": "upsert"}
     flow = {"name": "crm-leads", "retry": {**RETRY, "timeout": DESTINATION_TIMEOUT},
             "source": {"type": "file", "path": str(tmp_path / "leads.csv")},

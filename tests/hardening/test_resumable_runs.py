@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.babelforce_access import babelforce_credential
 from trunkline.api import read_source
 from trunkline.core.errors import AuthError
 from trunkline.emulators.babelforce.app import create_app
@@ -66,9 +67,7 @@ def test_a_revoked_access_token_is_a_clear_error_after_one_request(bf):
 
 
 def test_a_password_changed_mid_run_stops_with_a_clear_error_not_a_loop(bf):
-    creds = bf.app.state.credentials
-    source = {"credential": {"service": "babelforce", "base_url": bf.base_url, "username": creds.username,
-                             "password": creds.password}, "template": "list_agents"}
+    source = {"credential": babelforce_credential(bf), "template": "list_agents"}
     assert read_source(source, limit=1)
     bf.app.state.control.expire_tokens(refresh_tokens=True)
     wrong = {**source, "credential": {**source["credential"], "password": "no-longer-valid"}}

@@ -260,3 +260,15 @@ def test_timestamps_and_json_read_back_as_python_reads_them(tmp_path_factory, ro
     assert column_types(database)["moment"] == "TIMESTAMP WITH TIME ZONE"
     assert stored == [(record["n"], (to_timestamp(record["moment"]) - _EPOCH) // timedelta(microseconds=1),
                        None if record["doc"] is None else to_json(record["doc"])) for record in records]
+
+
+def test_json_values_the_fast_encoder_refuses_are_written_as_python_writes_them(database: Path) -> None:
+    """orjson refuses integers beyond 64 bits and keys that are not strings: that column is encoded
+    value by value instead, and reads back the same."""
+    records = [{"n": 1, "doc": {"big": 2**70, "list": [1, 2]}}, {"n": 2, "doc": {1: "one"}}, {"n": 3, "doc": None},
+               {"n": 4, "doc": ["plain", {"k": 1.5}]}]
+    write(sink(database), records)
+    assert column_types(database)["doc"] == "JSON"
+    assert query(database, "SELECT CAST(doc AS VARCHAR) FROM calls ORDER BY n") == [
+        ('{"big":1180591620717411303424,"list":[1,2]}',), ('{"1":"one"}',), (None,), ('["plain",{"k":1.5}]',),
+    ]
