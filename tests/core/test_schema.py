@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from trunkline.core.schema import FieldSchema, SchemaBuilder, detect_schema
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from trunkline.core.schema import FieldSchema, SchemaBuilder, are_datetimes, detect_schema
 
 
 def by_name(fields: list[FieldSchema]) -> dict[str, FieldSchema]:
@@ -85,3 +88,22 @@ def test_builder_streams_and_reports_so_far() -> None:
     ]
     assert builder.fields()[0].example == 0
     assert detect_schema([]) == []
+
+
+_DIGIT = "[0-9]"
+_ISO_8601_TEXT = (rf"\A{_DIGIT}{{4}}-[01]{_DIGIT}-[0-3]{_DIGIT}(?:[T ][0-2]{_DIGIT}:[0-5]{_DIGIT}"
+                  rf"(?::{_DIGIT}{{2}}(?:[.,]{_DIGIT}{{1,9}})?)?(?:Z|[+-]{_DIGIT}{{2}}(?::?{_DIGIT}{{2}})?)?)?\Z")
+_NEAR_ISO_8601 = st.one_of(
+    st.from_regex(_ISO_8601_TEXT),
+    st.from_regex(r"\A\d{4}-\d\d-\d\d\Z"),  # any Unicode digits
+    st.sampled_from(["2026-02-30", "2026-01-01T24:00", "2026-01-01\n", "٢٠٢٦-01-01", "２０２６-01-01",
+                     "2026-01-01\ud800"]),
+    st.text(alphabet="0123456789-T:Z+., \n٣\ud800", max_size=25),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(strings=st.lists(_NEAR_ISO_8601, min_size=1, max_size=4))
+def test_a_column_of_strings_is_datetime_exactly_when_each_string_is(strings: list[str]) -> None:
+    one_by_one = all(detect_schema([{"t": text}])[0].type == "datetime" for text in strings)
+    assert are_datetimes(strings) == one_by_one

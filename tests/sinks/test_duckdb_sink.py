@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -250,16 +251,31 @@ _JSON_VALUES = st.none() | st.recursive(
 @given(rows=st.lists(st.tuples(st.datetimes(min_value=datetime(1000, 1, 1)), _SHAPES, _JSON_VALUES), min_size=1,
                      max_size=12))
 def test_timestamps_and_json_read_back_as_python_reads_them(tmp_path_factory, rows) -> None:
-    """DuckDB parses the timestamp strings and the JSON goes as text in one pass: what the table holds is
-    what Python's own reading (``to_timestamp``, ``to_json``) gives, shape for shape."""
+    """DuckDB parses the timestamp strings and splits the column's JSON array: what the table holds is
+    what Python's own reading (``to_timestamp``, ``to_json``) gives, shape for shape and value for value."""
     database = tmp_path_factory.mktemp("iso") / "t.duckdb"
     records = [{"n": number, "moment": _iso_text(moment, shape), "doc": doc}
                for number, (moment, shape, doc) in enumerate(rows)]
     write(sink(database), records)
     stored = query(database, "SELECT n, epoch_us(moment), CAST(doc AS VARCHAR) FROM calls ORDER BY n")
     assert column_types(database)["moment"] == "TIMESTAMP WITH TIME ZONE"
-    assert stored == [(record["n"], (to_timestamp(record["moment"]) - _EPOCH) // timedelta(microseconds=1),
-                       None if record["doc"] is None else to_json(record["doc"])) for record in records]
+    assert [(n, moment, None if doc is None else json.loads(doc)) for n, moment, doc in stored] == [
+        (record["n"], (to_timestamp(record["moment"]) - _EPOCH) // timedelta(microseconds=1),
+         None if record["doc"] is None else json.loads(to_json(record["doc"]))) for record in records]
+
+
+def test_json_values_land_in_their_own_rows_across_batches(database: Path) -> None:
+    """Each JSON column of a batch travels as one array that DuckDB splits: every value must reach its
+    own record's row, in batches of thousands, a column of nulls and objects, another of arrays."""
+    records = [{"n": n, "doc": None if n % 7 == 0 else {"n": n, "name": f"r{n}"}, "tags": [n, "é"]}
+               for n in range(12_000)]
+    write(sink(database), records[:5_000], records[5_000:])
+    assert column_types(database) == {"n": "BIGINT", "doc": "JSON", "tags": "JSON"}
+    assert query(database, "SELECT count(*), count(doc), count(*) FILTER (WHERE doc->>'n' = CAST(n AS VARCHAR) "
+                           "AND tags->>0 = CAST(n AS VARCHAR) AND tags->>1 = 'é') FROM calls") == [
+        (12_000, 12_000 - len(range(0, 12_000, 7)), 12_000 - len(range(0, 12_000, 7)))]
+    assert query(database, "SELECT count(*) FROM calls WHERE doc IS NULL AND n % 7 = 0 AND tags->>0 = CAST(n AS "
+                           "VARCHAR)") == [(len(range(0, 12_000, 7)),)]
 
 
 def test_json_values_the_fast_encoder_refuses_are_written_as_python_writes_them(database: Path) -> None:
@@ -272,3 +288,9 @@ def test_json_values_the_fast_encoder_refuses_are_written_as_python_writes_them(
     assert query(database, "SELECT CAST(doc AS VARCHAR) FROM calls ORDER BY n") == [
         ('{"big":1180591620717411303424,"list":[1,2]}',), ('{"1":"one"}',), (None,), ('["plain",{"k":1.5}]',),
     ]
+
+
+def test_a_batch_of_json_columns_alone_is_written(database: Path) -> None:
+    write(sink(database), [{"doc": {"a": 1}}, {"doc": None}, {"doc": [1, {"b": None}]}])
+    assert column_types(database) == {"doc": "JSON"}
+    assert query(database, "SELECT CAST(doc AS VARCHAR) FROM calls") == [('{"a":1}',), (None,), ('[1,{"b":null}]',)]

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from functools import partial
 from typing import Any
 
 import orjson
@@ -24,13 +23,14 @@ import orjson
 _OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
-def json_texts(values: Sequence[Any], default: Callable[[Any], Any]) -> list[bytes] | None:
-    """The compact JSON text of every value as UTF-8 bytes (``None`` as ``null``), in one pass at C
-    speed, or ``None`` if orjson refuses one of them (then encode them one by one with
-    :func:`json_encoder`). For values that are not floats, each text is what :func:`json_encoder`
-    gives."""
+def json_array_text(values: Sequence[Any], default: Callable[[Any], Any]) -> str | None:
+    """The compact JSON text of ``values`` as one array (``None`` as ``null``), in one orjson call, or
+    ``None`` if orjson refuses one of them (then encode them one by one with :func:`json_encoder`).
+
+    One call for a whole column, not one per value: each text orjson returns is a fresh allocation,
+    and keeping thousands of them costs several times the encoding itself."""
     try:
-        return list(map(partial(orjson.dumps, default=default, option=_OPTIONS), values))
+        return orjson.dumps(values, default=default, option=_OPTIONS).decode()
     except orjson.JSONEncodeError:
         return None
 

@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 import duckdb
 import pyarrow as pa
 
-from trunkline.core.json_text import json_texts
+from trunkline.core.json_text import json_array_text
 from trunkline.core.sink_config import DuckDBSinkConfig
 from trunkline.sinks.columns import BatchColumn, Kind, coerce_column, json_default
 from trunkline.sinks.table_writer import Column, Row, TableWriter, quote_identifier
@@ -114,8 +114,8 @@ class DuckDBWriter(TableWriter):
     def _alter_column(self, name: str, kind: Kind) -> None:
         self._sql(f"ALTER TABLE {self._table} ALTER COLUMN {quote_identifier(name)} TYPE {self.type_names[kind]}")
 
-    def _over_batch(self, table: pa.Table, statement: str) -> tuple[Any, ...]:
-        """Run ``statement`` with ``table`` visible to it as ``trunkline_batch``.
+    def _over_batch(self, table: pa.Table, statement: str, *params: object) -> tuple[Any, ...]:
+        """Run ``statement`` (with ``params``) with ``table`` visible to it as ``trunkline_batch``.
 
         The table is handed over as a stream: DuckDB copies what it reads from a stream, but keeps a
         registered Arrow *table* alive until the transaction ends, which would hold every batch of
@@ -124,21 +124,39 @@ class DuckDBWriter(TableWriter):
         assert self._conn is not None
         self._conn.register(_BATCH, pa.RecordBatchReader.from_batches(table.schema, table.to_batches()))
         try:
-            return self._sql(statement)
+            return self._sql(statement, *params)
         finally:
             with suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
                 self._conn.unregister(_BATCH)
 
     def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
         """Insert a batch, leaving DuckDB the conversions it makes faster than Python: ISO-8601 strings
-        become timestamps and JSON values are written as text in one C-level pass (see
-        :func:`_arrow_column`)."""
-        arrays, selected = zip(*(_arrow_column(column.kind, values, f"s.c{position}")
-                                 for position, (column, values) in enumerate(zip(columns, batch, strict=True))),
-                               strict=True)
+        become timestamps, and a column of JSON values comes as the text of one JSON array that DuckDB
+        splits into the rows' values, joined to the other columns by position (see :func:`_arrow_column`
+        and :func:`_json_array`)."""
+        arrays: dict[str, pa.Array] = {}
+        selected: list[str] = []
+        json_arrays: list[str] = []
+        sources: list[str] = []
+        for position, (column, values) in enumerate(zip(columns, batch, strict=True)):
+            text = _json_array(column.kind, values)
+            if text is None:
+                array, expression = _arrow_column(column.kind, values, f"s.c{position}")
+                arrays[f"c{position}"] = array
+                selected.append(expression)
+            else:
+                json_arrays.append(text)
+                sources.append(f"(SELECT unnest(CAST(${len(json_arrays)} AS JSON[])) AS v) AS j{position}")
+                selected.append(f"NULLIF(j{position}.v, 'null')")
         names = ", ".join(quote_identifier(column.name) for column in columns)
-        table = pa.table({f"c{position}": array for position, array in enumerate(arrays)})
-        self._over_batch(table, f"INSERT INTO {self._table} ({names}) SELECT {', '.join(selected)} FROM {_BATCH} AS s")
+        if arrays:
+            sources.insert(0, f"{_BATCH} AS s")
+        statement = (f"INSERT INTO {self._table} ({names}) SELECT {', '.join(selected)} "
+                     f"FROM {' POSITIONAL JOIN '.join(sources)}")
+        if arrays:
+            self._over_batch(pa.table(arrays), statement, *json_arrays)
+        else:
+            self._sql(statement, *json_arrays)
 
     def _insert_columns(self, columns: list[Column], values: list[list[Any]]) -> None:
         names = ", ".join(quote_identifier(column.name) for column in columns)
@@ -177,21 +195,29 @@ def _string_literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _json_array(kind: Kind, column: BatchColumn) -> str | None:
+    """For a JSON column of JSON values, their text as one JSON array, ``None`` (``null``) included,
+    which DuckDB splits into the rows' values (``CAST(... AS JSON[])``, then ``NULLIF(v, 'null')``).
+    DuckDB writes each value's text again as it parsed it: the same JSON, numbers in DuckDB's spelling
+    (``1e16`` as ``10000000000000000.0``). ``None`` when the column is not such a column, or when orjson
+    refuses a value (an integer beyond 64 bits, a key that is not a string): then the values are
+    encoded one by one (:func:`_arrow_column`)."""
+    if kind is not Kind.JSON or column.kind is not Kind.JSON:
+        return None
+    return json_array_text(column.values, json_default)
+
+
 def _arrow_column(kind: Kind, column: BatchColumn, reference: str) -> tuple[pa.Array, str]:
     """The values of ``column`` as an Arrow array for a table column of ``kind``, and the SQL that reads
     them from ``reference`` into that column.
 
     A column of ISO-8601 strings goes as strings and DuckDB parses them (its parse and
     ``datetime.fromisoformat`` agree on every shape the ``datetime`` test accepts once a decimal comma
-    is a point; the session's time zone, UTC, is the "no offset means UTC" rule). JSON values go as
-    their text, ``NULL`` written as ``null`` and turned back into ``NULL`` by the SQL. Every other
-    column is converted in Python (:func:`trunkline.sinks.columns.coerce_column`).
+    is a point; the session's time zone, UTC, is the "no offset means UTC" rule). Every other column is
+    converted in Python (:func:`trunkline.sinks.columns.coerce_column`).
     """
     if kind is Kind.TIMESTAMPTZ and column.kind is Kind.TIMESTAMPTZ and column.python_types <= _STRING_TYPES:
         return pa.array(column.values, pa.string()), f"CAST(replace({reference}, ',', '.') AS TIMESTAMPTZ)"
-    texts = json_texts(column.values, json_default) if kind is Kind.JSON and column.kind is Kind.JSON else None
-    if texts is not None:
-        return pa.array(texts, pa.string()), f"NULLIF({reference}, 'null')"
     return pa.array(coerce_column(column, kind), type=_ARROW_TYPES[kind]), reference
 
 
