@@ -1,7 +1,7 @@
 """Compact JSON text of record values: the standard library's output at orjson's speed.
 
 Every writer of JSON text (JSONL files, JSON columns of tables and nexsets, text cells) encodes with
-:func:`json_encoder`: compact separators, non-ASCII characters as they are, and a ``default`` for the
+:func:`json_encoder` (or, for a whole column at once, :func:`json_array_text`): compact separators, non-ASCII characters as they are, and a ``default`` for the
 values JSON has no type for (dates and times in ISO 8601, always through ``default`` so every writer
 spells them its own way). orjson does the work; what it refuses (integers beyond 64 bits, keys that
 are not strings, strings with lone surrogates) goes to the standard library's encoder, which writes
