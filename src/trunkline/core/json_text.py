@@ -1,15 +1,16 @@
 """Compact JSON text of record values: the standard library's output at orjson's speed.
 
 Every writer of JSON text (JSONL files, JSON columns of tables and nexsets, text cells) encodes with
-:func:`json_encoder` (or, for a whole column at once, :func:`json_array_text`): compact separators, non-ASCII characters as they are, and a ``default`` for the
-values JSON has no type for (dates and times in ISO 8601, always through ``default`` so every writer
-spells them its own way). orjson does the work; what it refuses (integers beyond 64 bits, keys that
-are not strings, strings with lone surrogates) goes to the standard library's encoder, which writes
-it as before or raises. Floats read back the same either way; only exponents may be spelled
-differently (``1e-9`` against ``1e-09``). One difference remains on purpose: a ``NaN`` or infinite
-float *inside* an object or array is written as ``null`` (orjson's choice, and valid JSON), where the
-standard library would write ``NaN``, which no JSON reader, DuckDB's or PostgreSQL's included, accepts. A float on its
-own is handed to the standard library, so a bare ``NaN`` is still ``NaN``.
+:func:`json_encoder`, or :func:`json_array_text` for a whole column at once: compact separators,
+non-ASCII characters as they are, and a ``default`` for the values JSON has no type for (dates and
+times in ISO 8601, always through ``default`` so every writer spells them its own way). orjson does
+the work; what it refuses (integers beyond 64 bits, keys that are not strings, strings with lone
+surrogates) goes to the standard library's encoder, which writes it as before or raises. Floats read
+back the same either way; only exponents may be spelled differently (``1e-9`` against ``1e-09``).
+One difference remains on purpose: a ``NaN`` or infinite float *inside* an object or array is written
+as ``null`` (orjson's choice, and valid JSON), where the standard library would write ``NaN``, which
+no JSON reader, DuckDB's or PostgreSQL's included, accepts. A float on its own is handed to the
+standard library, so a bare ``NaN`` is still ``NaN``.
 """
 
 from __future__ import annotations
