@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
+import httpx
 import psycopg
 import pytest
 import yaml
@@ -268,3 +269,32 @@ def test_a_writer_process_that_dies_fails_the_run_with_its_exit_code(own_emulato
         control.clear_faults()
     assert run.returncode == 1
     assert "the table writer process ended unexpectedly (exit code -9)" in stderr and "Traceback" not in stderr
+
+
+def test_a_table_error_midway_stops_the_run_soon_and_keeps_the_table(own_emulator, tmp_path):
+    """The writer fails on its first batch (5,000 of 12,000 leads, 120 pages of 100): the run reports the
+    database's message, stops fetching within a few pages instead of pulling the rest, and the table
+    keeps its rows."""
+    creds = own_emulator.app.state.credentials
+    with httpx.Client(base_url=own_emulator.base_url, timeout=30, headers={
+            "X-Auth-Access-Id": creds.access_id, "X-Auth-Access-Token": creds.access_token}) as api:
+        list_id = api.post("/api/v2/outbound/lists", json={"name": "big"}).json()["item"]["id"]
+        for start in range(0, 12_000, 1_000):
+            leads = [{"uid": f"u-{n}", "number": f"+4940{2000000 + n}", "rank": 1} for n in range(start, start + 1_000)]
+            assert api.post(f"/api/v2/outbound/lists/{list_id}/leads", json=leads).status_code == 200
+    source = tmp_path / "leads.yaml"
+    source.write_text(yaml.safe_dump({"credential": credential(own_emulator), "template": "get_outbound_leads",
+                                      "params": {"list_id": list_id}}))
+    database = tmp_path / "bf.duckdb"
+    with duckdb.connect(str(database)) as connection:  # someone else's table: uid is a number there
+        connection.execute("CREATE TABLE leads (uid INTEGER)")
+        connection.execute("INSERT INTO leads VALUES (7)")
+    own_emulator.app.state.control.clear_requests()
+    env = {"BF_USER": creds.username, "BF_PASSWORD": creds.password, "TRUNKLINE_HOME": str(tmp_path / "home")}
+    result = run_cli("source", "run", str(source), "-o", str(database), "--table", "leads", env=env, expect_exit=1)
+    assert "main.leads" in result.stderr and "Conversion Error" in result.stderr and "Traceback" not in result.stderr
+    assert "change the column's type" in result.stderr  # and the fix
+    pages = [entry for entry in own_emulator.app.state.control.requests() if entry["path"].endswith("/leads")]
+    assert 50 <= len(pages) < 80  # the error came with page 50's batch; the run did not fetch all 120
+    with duckdb.connect(str(database), read_only=True) as connection:
+        assert connection.execute("SELECT * FROM leads").fetchall() == [(7,)]

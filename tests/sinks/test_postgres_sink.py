@@ -213,3 +213,11 @@ def test_the_writer_is_chosen_by_type(schema: str) -> None:
     assert isinstance(writer, PostgresWriter)
     writer.abort()
     assert query("SELECT count(*) FROM pg_namespace WHERE nspname = %s", schema) == [(0,)]
+
+
+def test_a_value_a_column_of_someone_elses_table_cannot_hold_names_the_fix(schema: str) -> None:
+    execute(f"CREATE SCHEMA {schema}; CREATE TABLE {schema}.calls (id integer, started date)")
+    with pytest.raises(SinkError) as caught:
+        write(sink(schema), [{"id": 1, "started": "next tuesday"}])
+    assert "next tuesday" in str(caught.value) and "change the column's type" in str(caught.value)
+    assert query(f"SELECT count(*) FROM {schema}.calls") == [(0,)]

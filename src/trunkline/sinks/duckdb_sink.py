@@ -67,6 +67,7 @@ class DuckDBWriter(TableWriter):
         "varchar": Kind.TEXT,
     }
     database_errors = (duckdb.Error,)
+    conversion_errors = (duckdb.ConversionException,)
     case_insensitive_names = True
     default_schema = "main"
     config: DuckDBSinkConfig

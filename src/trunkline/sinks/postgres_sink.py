@@ -48,6 +48,7 @@ class PostgresWriter(TableWriter):
         "character varying": Kind.TEXT,
     }
     database_errors = (psycopg.Error,)
+    conversion_errors = (psycopg.DataError,)
     max_name_bytes = 63
     default_schema = "public"
     config: PostgresSinkConfig

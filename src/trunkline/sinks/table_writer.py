@@ -31,6 +31,8 @@ from trunkline.sinks.columns import BatchColumn, Kind, batch_columns, coerce_col
 
 Row = list[Any]
 _RENAME_FIX = "rename the field with a rename transform in the flow"
+_CONVERSION_FIX = ("a column of the existing table cannot hold the value: change the column's type "
+                   "(ALTER TABLE … ALTER COLUMN … TYPE), write to a new table, or convert the field in a transform")
 
 
 class SinkError(TrunklineError):
@@ -98,6 +100,8 @@ class TableWriter(ABC):
     kind_of_type: ClassVar[dict[str, Kind]]
     """The kind of an existing column by its (lower-case) database type; any type not here is ``other``."""
     database_errors: ClassVar[tuple[type[Exception], ...]]
+    conversion_errors: ClassVar[tuple[type[Exception], ...]]
+    """The database's errors for a value a column cannot hold (they get a fix: see :meth:`_guard`)."""
     case_insensitive_names: ClassVar[bool] = False
     max_name_bytes: ClassVar[int | None] = None
     default_schema: ClassVar[str]
@@ -199,7 +203,8 @@ class TableWriter(ABC):
             self.abort()
             if isinstance(error, self.database_errors):
                 message = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-                raise SinkError(f"{self.summary.table}: {message}") from error
+                fix = _CONVERSION_FIX if isinstance(error, self.conversion_errors) else None
+                raise SinkError(f"{self.summary.table}: {message}", fix=fix) from error
             raise
 
     def _lookup(self, name: str) -> str:
