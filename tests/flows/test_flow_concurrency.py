@@ -160,3 +160,29 @@ def test_a_stop_in_the_middle_of_a_split_batch_keeps_the_halves_already_delivere
     # records it resumes and in its own fetch of the same file) instead of sending them again
     assert dialer["unchanged"] >= 8
     assert dialer["acknowledged"] == 3  # rows 4, 5 and 7; row 6 repeats row 1's uid and is refused
+
+
+def test_nothing_new_is_sent_once_a_request_has_stopped_the_run(bf, tmp_path):
+    """Four requests in flight: the first three held for 0.3, 0.6 and 0.9 s, the fourth refused at once with
+    a wait longer than the flow allows. Nothing new is sent as the slow ones come back (each would free a
+    place in the window); the run ends partial and the next one delivers the rest, nothing twice."""
+    flow = write_flow(bf, tmp_path / "stop", "stop", leads(30), 4)
+    config = yaml.safe_load(flow.read_text())
+    flow.write_text(yaml.safe_dump({**config, "retry": {"max_retry_after": 1}}))
+    list_id, home = list_of(flow), tmp_path / "home"
+    leads_path = f"/api/v2/outbound/lists/{list_id}/leads"
+    control = bf.app.state.control
+    for hold in (0.3, 0.6, 0.9):
+        control.add_fault(status=None, delay=hold, path_prefix=leads_path, count=1)
+    control.add_fault(status=429, retry_after=30, path_prefix=leads_path, count=1)
+    control.clear_requests()
+
+    first = run_once(flow, home)
+
+    posts = [entry for entry in control.requests() if entry["method"] == "POST" and entry["path"] == leads_path]
+    assert first.status == "partial"
+    assert len(posts) == 4  # the four in flight when the refusal came, no more
+    assert sum(stored_uids(bf, list_id).values()) == 3
+    second = run_once(flow, home)
+    assert second.status == "succeeded"
+    assert stored_uids(bf, list_id) == Counter(f"f-{n}" for n in range(30))

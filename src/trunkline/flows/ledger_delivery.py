@@ -205,6 +205,8 @@ async def deliver_with_ledger(
         async with SendWindow(engine, client, limit=resolved.config.concurrency, on_result=record) as window:
             while not backlog.done:
                 for item in engine.plan(candidates()):
+                    if window.stopped:
+                        await window.drain()  # raises: nothing more is marked as sent, nor sent
                     if isinstance(item, PlannedRequest):
                         for entry in item.entries:
                             books.sending(entry.source.row, entry.source.data)

@@ -8,8 +8,10 @@ requests are sent one at a time. A slow request holds back the handing over of t
 once ``limit`` requests are in flight, the sending of new ones.
 
 A request that raises (the credential refused, the service asks to wait too long, anything unexpected)
-stops the window: nothing new is sent, the requests already in flight are finished and handed over
-(their records went out, so what became of them must be recorded), then the first error is raised.
+stops the window as soon as it ends, even while requests before it are still in flight: nothing new is
+sent (:attr:`SendWindow.stopped` tells a caller before it marks records as sent), the requests already in
+flight are finished and handed over (their records went out, so what became of them must be recorded),
+then the first error is raised.
 """
 
 from __future__ import annotations
@@ -61,18 +63,33 @@ class SendWindow:
         self._line: deque[tuple[PlannedRequest | RecordOutcome, asyncio.Task[list[Delivery]] | None]] = deque()
         self._in_flight = 0
         self._failure: Exception | None = None
+        self._stopped = False
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a request has raised: the next :meth:`put` or :meth:`drain` raises its error."""
+        return self._stopped
 
     async def put(self, item: PlannedRequest | RecordOutcome) -> None:
         """Send ``item`` (a request) or queue it (an outcome); return once the window has room again.
 
-        Raises the first error a request met, after everything in flight has been handed over."""
+        Raises the first error a request met, after everything in flight has been handed over; once a
+        request has raised, ``item`` is not sent."""
+        if self._stopped:
+            await self.drain()
         if isinstance(item, RecordOutcome):
             self._line.append((item, None))
         else:
-            self._line.append((item, asyncio.create_task(self._engine.send(item, self._client))))
+            task = asyncio.create_task(self._engine.send(item, self._client))
+            task.add_done_callback(self._note_failure)
+            self._line.append((item, task))
             self._in_flight += 1
             await asyncio.sleep(0)  # let the request leave before the next one is planned
         await self._hand_over(everything=False)
+
+    def _note_failure(self, task: asyncio.Task[list[Delivery]]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            self._stopped = True
 
     async def drain(self) -> None:
         """Wait for every request in flight and hand over every result; raises like :meth:`put`."""
