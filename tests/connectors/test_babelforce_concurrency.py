@@ -16,7 +16,7 @@ import pytest
 
 from tests.babelforce_access import babelforce_credential
 from trunkline.api import deliver
-from trunkline.core.errors import ConfigError
+from trunkline.core.errors import AuthError, ConfigError
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.server import RunningEmulator, start_in_thread
 
@@ -145,3 +145,15 @@ def test_upsert_refuses_concurrency_with_the_reason_and_the_fix(bf, tmp_path):
     assert "(got 4)" in message and "Fix: remove concurrency" in message
     assert [entry for entry in bf.app.state.control.requests() if entry["method"] == "POST"
             and entry["path"].endswith("/leads")] == []
+
+
+def test_a_refused_password_is_tried_once_not_once_per_request_in_flight(bf, tmp_path):
+    list_id = new_list(bf, "refused")
+    destination = {"credential": {**babelforce_credential(bf), "password": "not-the-password"},
+                   "template": "add_outbound_lead", "params": {"list_id": list_id}, "concurrency": 4}
+    with pytest.raises(AuthError) as caught:
+        deliver(destination, eight_valid_leads(), rejects=tmp_path / "rejects.jsonl")
+    assert "refused the username/password" in str(caught.value) and "not-the-password" not in str(caught.value)
+    grants = [entry for entry in bf.app.state.control.requests() if entry["path"] == "/oauth/token"]
+    assert len(grants) == 1  # not four: a locked account would be the price
+    assert stored_uids(bf, list_id) == Counter()

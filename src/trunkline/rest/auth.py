@@ -87,6 +87,7 @@ class OAuthPasswordAuth:
     _expires_at: float = 0.0
     _lifetime: float = DEFAULT_TOKEN_LIFETIME
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _refused: AuthError | None = None
     grants: int = 0
 
     @property
@@ -114,6 +115,10 @@ class OAuthPasswordAuth:
         return f"Bearer {self._token}"
 
     async def _grant(self, client: httpx.AsyncClient) -> None:
+        """Get a token. Once the service has refused the username/password, every later call raises that
+        refusal again without asking: requests waiting together must not try a wrong password each."""
+        if self._refused is not None:
+            raise self._refused
         form = {"grant_type": "password", "username": self.username, "password": self.password}
         if self.client_id:
             form["client_id"] = self.client_id
@@ -125,11 +130,12 @@ class OAuthPasswordAuth:
                 fix="check the credential's base_url or environment and that the service is reachable",
             ) from None
         if response.status_code != 200:
-            raise AuthError(
+            self._refused = AuthError(
                 "the service refused the username/password", method="POST", url=self.token_url,
                 status=response.status_code, body_excerpt=_oauth_error(response),
                 fix="check the credential's username and password (a user with manager rights)",
             )
+            raise self._refused
         payload = response.json()
         token = payload.get("access_token")
         if not token:
