@@ -11,6 +11,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import duckdb
 import httpx
@@ -108,6 +109,45 @@ def test_a_database_output_without_a_table_names_the_option(agents, env, tmp_pat
     assert not (tmp_path / "bf.duckdb").exists()
 
 
+def test_database_passwords_never_appear_in_the_summary_or_the_error(agents, env):
+    """A password in the user part or in an ``sslpassword`` parameter of the output URL: the run summary
+    shows the URL with ``****`` (the server trusts loopback, so the run succeeds), and the error of a
+    server that is not there shows it the same way."""
+    schema = f"tl_run_{uuid.uuid4().hex[:12]}"
+    parts = urlsplit(POSTGRES_URL)
+    url = urlunsplit(parts._replace(netloc=f"{parts.username or 'postgres'}:s3cret-pw@{parts.hostname}:{parts.port}",
+                                    query="sslpassword=ssl-s3cret&sslmode=disable"))
+    try:
+        result = run_cli("source", "run", str(agents), "-o", url, "--table", f"{schema}.agents", "--json", env=env)
+        assert "s3cret" not in result.stdout + result.stderr
+        assert json.loads(result.stdout)["output"].startswith(f"postgresql://{parts.username or 'postgres'}:****@")
+    finally:
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
+            connection.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema)))
+    failed = run_cli("source", "run", str(agents), "-o", "postgresql://someone:s3cret-pw@127.0.0.1:1/db",
+                     "--table", "agents", env=env, expect_exit=1)
+    assert "postgresql://someone:****@127.0.0.1:1/db" in failed.stderr and "s3cret" not in failed.stderr
+
+
+def test_an_unreadable_database_url_is_a_config_error_that_does_not_show_it(agents, env):
+    result = run_cli("source", "run", str(agents), "-o", "postgresql://someone:s3cret-pw@[::1/db", "--table", "t",
+                     env=env, expect_exit=2)
+    assert "output" in result.stderr and "USER[:PASSWORD]@HOST" in result.stderr
+    assert "s3cret" not in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_module_in_the_current_folder_does_not_replace_the_writers(agents, env, tmp_path):
+    """The writer process does not search the folder it was started in first: a ``duckdb.py`` of the
+    user's there is not the DuckDB it imports (the console script, as a user runs it)."""
+    (tmp_path / "duckdb.py").write_text("raise SystemExit('a duckdb.py of the user was imported')\n")
+    script = Path(sys.executable).with_name("trunkline")
+    done = subprocess.run([str(script), "source", "run", str(agents), "-o", "bf.duckdb", "--table", "agents"],
+                          cwd=tmp_path, env={**os.environ, **env}, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    with duckdb.connect(str(tmp_path / "bf.duckdb"), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM agents").fetchone()[0] > 0
+
+
 def test_a_table_for_a_file_output_is_refused(agents, env, tmp_path):
     result = run_cli("source", "run", str(agents), "-o", str(tmp_path / "a.jsonl"), "--table", "agents", env=env,
                      expect_exit=2)
@@ -158,7 +198,7 @@ def test_a_database_another_process_holds_is_a_clear_error(agents, env, tmp_path
         result = run_cli("source", "run", str(agents), "-o", str(database), "--table", "agents", env=env,
                          expect_exit=1)
     assert "main.agents" in result.stderr and "lock" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert "close the other program's connection" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_limit_cuts_the_table_where_it_cuts_the_file(agents, env, tmp_path):

@@ -1,19 +1,19 @@
-"""Write pages on a worker thread while the source fetches the next ones.
+"""Write pages on a thread of their own while the next ones are fetched or parsed.
 
 A source run alternates waiting for the service and handling a page; writing a page would otherwise
-add its time to every wait. Here the output's work runs on one worker thread, in page order, with at
-most ``depth`` pages waiting, so memory stays bounded by a few pages. File writers do their work on
-that thread; a table's writer is a process of its own (:mod:`trunkline.flows.table_process`), which the
-thread feeds, so a full pipe makes the thread wait, not the event loop. Pipe writes and the network
-wait release the GIL, which is what lets the two overlap. An error on the worker reaches the run at
-its next page or at ``close``.
+add its time to every wait. :class:`ThreadedOutput` runs an output's work on one thread, in page order,
+with at most ``depth`` pages waiting, so memory stays bounded by a few pages; :class:`BackgroundOutput`
+is the same for async code. File writers do their work on that thread; a table's writer is a process of
+its own (:mod:`trunkline.flows.table_process`), which the thread feeds, so a full pipe makes the thread
+wait, not the event loop; inside that process a :class:`ThreadedOutput` writes the table while the next
+pages are parsed. Pipe writes, the network wait and the database's own work release the GIL, which is
+what lets the two overlap. An error on the thread reaches the caller at its next page or at ``close``.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Generic, Protocol, TypeVar
 
@@ -22,7 +22,7 @@ Page = TypeVar("Page", contravariant=True)
 
 
 class PageWriter(Protocol[Page]):
-    """What the background runs: takes pages (of records, or as fetched), then finishes or gives up."""
+    """What the thread runs: takes pages (of records, or as fetched), then finishes or gives up."""
 
     def write_page(self, page: Page) -> None: ...
 
@@ -31,37 +31,51 @@ class PageWriter(Protocol[Page]):
     def abort(self) -> None: ...
 
 
-class BackgroundOutput(Generic[Page]):
-    """A :class:`PageWriter` driven from async code, its work on a worker thread of its own."""
+class ThreadedOutput(Generic[Page]):
+    """A :class:`PageWriter` whose work runs on a thread of its own. Call its methods from one thread."""
 
     def __init__(self, output: PageWriter[Page], *, depth: int = DEFAULT_DEPTH) -> None:
         self._output = output
         self._depth = depth
         self._pending: deque[Future[None]] = deque()
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trunkline-output")
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trunkline-output")
 
-    async def write_page(self, page: Page) -> None:
-        """Queue a page; waits while ``depth`` pages are already waiting (raises a worker's error)."""
+    def write_page(self, page: Page) -> None:
+        """Queue a page; waits while ``depth`` pages are already waiting (raises the thread's error)."""
         while len(self._pending) >= self._depth:
-            await asyncio.wrap_future(self._pending.popleft())
-        self._pending.append(self._worker.submit(self._output.write_page, page))
+            self._pending.popleft().result()
+        self._pending.append(self._thread.submit(self._output.write_page, page))
 
-    async def close(self) -> None:
+    def close(self) -> None:
         """Write every queued page, then finish the output (after a failure, :meth:`abort` still works)."""
         while self._pending:
-            await asyncio.wrap_future(self._pending.popleft())
-        await self._run(self._output.close)
-        self._worker.shutdown(wait=False)
+            self._pending.popleft().result()
+        self._thread.submit(self._output.close).result()
+        self._thread.shutdown()
 
-    async def abort(self) -> None:
+    def abort(self) -> None:
         """Drop the queued pages and undo the output (no partial file, the table as it was)."""
         for future in self._pending:
             future.cancel()
         self._pending.clear()
-        try:
-            await self._run(self._output.abort)
-        finally:
-            self._worker.shutdown(wait=False)
+        self._thread.shutdown()  # waits for a page being written
+        self._output.abort()
 
-    async def _run(self, work: Callable[[], None]) -> None:
-        await asyncio.wrap_future(self._worker.submit(work))
+
+class BackgroundOutput(Generic[Page]):
+    """A :class:`ThreadedOutput` driven from async code: the event loop never waits for the output."""
+
+    def __init__(self, output: PageWriter[Page], *, depth: int = DEFAULT_DEPTH) -> None:
+        self._threaded = ThreadedOutput(output, depth=depth)
+
+    async def write_page(self, page: Page) -> None:
+        """Queue a page (see :meth:`ThreadedOutput.write_page`)."""
+        await asyncio.to_thread(self._threaded.write_page, page)
+
+    async def close(self) -> None:
+        """Write every queued page, then finish the output."""
+        await asyncio.to_thread(self._threaded.close)
+
+    async def abort(self) -> None:
+        """Drop the queued pages and undo the output."""
+        await asyncio.to_thread(self._threaded.abort)

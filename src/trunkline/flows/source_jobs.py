@@ -95,8 +95,8 @@ async def run_source_to_output(
     """Fetch every record into ``output``, streaming: a JSONL, CSV or Parquet file by suffix, or ``table``
     of a ``.duckdb`` file or a ``postgresql://`` database (see :mod:`trunkline.sinks.outputs`).
 
-    Pages are written on a worker thread while the next ones are fetched. A run that fails leaves no
-    partial file and no rows behind.
+    Pages are written while the next ones are fetched: a file on a thread of its own, a table by a writer
+    process (see :func:`_page_writer`). A run that fails leaves no partial file and no rows behind.
     """
     summary = RunSummary(source=resolved.name, output=describe_output(output, table))
     started = time.monotonic()

@@ -34,8 +34,6 @@ import signal
 import subprocess
 import sys
 import traceback
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -44,12 +42,12 @@ from typing import TYPE_CHECKING, Any
 
 from trunkline.core.errors import TrunklineError
 from trunkline.core.sink_config import SinkConfig
+from trunkline.flows.background_output import ThreadedOutput
 from trunkline.rest.extract import ResponseFormat, page_records, parse_body
 from trunkline.sinks.table_writer import SinkError
 
 if TYPE_CHECKING:
     from trunkline.rest.source import SourcePage
-    from trunkline.sinks.outputs import TableOutput
 
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 """The folder this copy of trunkline is imported from: the worker imports the very same one."""
@@ -79,39 +77,6 @@ class PageReader:
                             self.path_to_metadata)
 
 
-class _WritingThread:
-    """The worker's table output, written on a thread of its own: the database's part of each batch
-    releases the GIL, so the worker reads and parses the next pages meanwhile (at most ``depth`` of
-    them waiting). An error of the thread is raised at the next page or at ``close``."""
-
-    def __init__(self, output: TableOutput, depth: int) -> None:
-        self._output = output
-        self._depth = depth
-        self._pending: deque[Future[None]] = deque()
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trunkline-table")
-
-    def write_page(self, records: list[dict[str, Any]]) -> None:
-        """Queue a page's records; waits while ``depth`` pages are waiting (raises the thread's error)."""
-        while len(self._pending) >= self._depth:
-            self._pending.popleft().result()
-        self._pending.append(self._thread.submit(self._output.write_page, records))
-
-    def close(self) -> None:
-        """Write the queued pages, then commit (raises the thread's error)."""
-        while self._pending:
-            self._pending.popleft().result()
-        self._thread.submit(self._output.close).result()
-        self._thread.shutdown()
-
-    def abort(self) -> None:
-        """Drop the queued pages and roll the table back."""
-        for future in self._pending:
-            future.cancel()
-        self._pending.clear()
-        self._thread.shutdown()  # waits for a page being written
-        self._output.abort()
-
-
 class TableProcess:
     """A table (a DuckDB or PostgreSQL destination, see :func:`trunkline.sinks.outputs.table_config`) written
     by a worker process. Its methods block; call them from one thread, in order."""
@@ -119,10 +84,16 @@ class TableProcess:
     def __init__(self, config: SinkConfig, reader: PageReader) -> None:
         worker_input, to_worker = os.pipe()  # not inherited, except as handed over by pass_fds
         from_worker, worker_output = os.pipe()
-        self._process = subprocess.Popen(
-            [sys.executable, "-c", _WORKER_CODE, _PACKAGE_ROOT, str(worker_input), str(worker_output)],
-            pass_fds=(worker_input, worker_output), stdin=subprocess.DEVNULL,
-        )
+        try:  # -P: the current folder is not searched first (a json.py there must not replace the real one)
+            self._process = subprocess.Popen(
+                [sys.executable, "-P", "-c", _WORKER_CODE, _PACKAGE_ROOT, str(worker_input), str(worker_output)],
+                pass_fds=(worker_input, worker_output), stdin=subprocess.DEVNULL,
+            )
+        except OSError as error:
+            for descriptor in (worker_input, to_worker, from_worker, worker_output):
+                os.close(descriptor)
+            raise SinkError(f"cannot start the table writer process ({sys.executable}): {error}",
+                            fix="run trunkline with a Python that can start itself, or write to a file") from None
         os.close(worker_input)
         os.close(worker_output)
         self._to_worker = Connection(to_worker, readable=False)
@@ -188,7 +159,8 @@ class TableProcess:
 
     def _stopped(self) -> SinkError:
         return SinkError(f"the table writer process ended unexpectedly (exit code {self._process.poll()})",
-                         fix="see the messages above; the table was left as it was before the run")
+                         fix="see the messages above; the run's rows were rolled back unless the writer "
+                             "had committed them")
 
 
 def serve(requests: Connection, answers: Connection) -> None:
@@ -197,7 +169,7 @@ def serve(requests: Connection, answers: Connection) -> None:
     from trunkline.sinks.outputs import TableOutput
     from trunkline.sinks.tables import open_table_writer
 
-    target: _WritingThread | None = None
+    target: ThreadedOutput[list[dict[str, Any]]] | None = None
     reader: PageReader | None = None
     while True:
         try:
@@ -208,7 +180,7 @@ def serve(requests: Connection, answers: Connection) -> None:
         try:
             if kind == "open":
                 _, config, reader = message
-                target = _WritingThread(TableOutput(open_table_writer(config)), _PAGES_AHEAD)
+                target = ThreadedOutput(TableOutput(open_table_writer(config)), depth=_PAGES_AHEAD)
             elif kind == "page" and target is not None and reader is not None:
                 _, content, content_type, count = message
                 target.write_page(reader.records(content, content_type)[:count])
@@ -225,7 +197,8 @@ def serve(requests: Connection, answers: Connection) -> None:
             if target is not None:
                 target.abort()
             target = None
-            answers.send(_failure(error))
+            with suppress(OSError):  # the parent may be gone: it has nobody to tell
+                answers.send(_failure(error))
 
 
 def _failure(error: BaseException) -> tuple[str, str, str | None]:

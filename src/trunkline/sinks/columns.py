@@ -84,6 +84,11 @@ class BatchColumn:
     values: list[Any]
     python_types: frozenset[type] = frozenset()
 
+    @property
+    def only_strings(self) -> bool:
+        """Whether every value is a string or ``None``."""
+        return self.python_types <= _TEXT_TYPES
+
 
 def batch_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, BatchColumn]:
     """The fields of ``records`` (in first-seen order) as columns, each with the kind it needs.
@@ -167,7 +172,7 @@ def coerce_column(column: BatchColumn, kind: Kind) -> list[Any]:
     if kind in (Kind.BIGINT, Kind.BOOLEAN):
         return values
     if kind is Kind.TEXT or kind is Kind.OTHER:
-        if column.python_types <= _TEXT_TYPES:
+        if column.only_strings:
             return values
         return [value if value is None or type(value) is str else as_text(value) for value in values]
     if kind is Kind.JSON:

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from trunkline.core.errors import ConfigError
 from trunkline.core.sink_config import SinkConfig, parse_sink_config
-from trunkline.core.urls import redact_url
+from trunkline.core.urls import is_readable_url, redact_url
 from trunkline.sinks.files import open_writer
 from trunkline.sinks.table_writer import TableWriter
 
@@ -108,6 +108,10 @@ def table_config(output: str | Path, table: str | None) -> SinkConfig:
         raise ConfigError("table", "is required when the output is a database", value=None,
                           fix="add --table NAME (the table is created if it does not exist)")
     text = str(output)
+    if text.startswith(_POSTGRES_SCHEMES) and not is_readable_url(text):
+        raise ConfigError("output", "cannot be read as a database URL (not shown, it may hold a password)",
+                          fix="write postgresql://USER[:PASSWORD]@HOST[:PORT]/DATABASE (brackets around an "
+                              "IPv6 host, special characters in the password percent-encoded)")
     schema, _, name = table.rpartition(".")
     where = {"table": name, **({"schema": schema} if schema else {})}
     database = {"type": "postgres", "url": text} if text.startswith(_POSTGRES_SCHEMES) else {"type": "duckdb",

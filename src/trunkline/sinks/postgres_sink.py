@@ -14,12 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, ClassVar
 
 import psycopg
-from psycopg import sql
+from psycopg import errors, sql
 
 from trunkline.core.errors import ConfigError
 from trunkline.core.sink_config import PostgresSinkConfig
 from trunkline.core.urls import redact_url
-from trunkline.sinks.columns import Kind
+from trunkline.sinks.columns import BatchColumn, Kind, coerce_column
 from trunkline.sinks.table_writer import Column, Row, SinkError, TableWriter
 
 _STAGE = sql.Identifier("trunkline_stage")
@@ -48,7 +48,8 @@ class PostgresWriter(TableWriter):
         "character varying": Kind.TEXT,
     }
     database_errors = (psycopg.Error,)
-    conversion_errors = (psycopg.DataError,)
+    conversion_errors = (errors.InvalidTextRepresentation, errors.InvalidDatetimeFormat, errors.DatetimeFieldOverflow,
+                         errors.NumericValueOutOfRange, errors.StringDataRightTruncation)
     max_name_bytes = 63
     default_schema = "public"
     config: PostgresSinkConfig
@@ -124,7 +125,9 @@ class PostgresWriter(TableWriter):
             for row in rows:
                 copy.write_row(row)
 
-    def _insert_columns(self, columns: list[Column], values: list[list[Any]]) -> None:
+    def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
+        values = [coerce_column(column_values, column.kind) for column, column_values in zip(columns, batch,
+                                                                                             strict=True)]
         self._copy(self._table, columns, zip(*values, strict=True))
 
     def _prepare_merge(self, keys: list[Column]) -> None:

@@ -328,15 +328,11 @@ class TableWriter(ABC):
     def _alter_column(self, name: str, kind: Kind) -> None:
         """Change a column's type to ``kind``, converting the values already there."""
 
-    def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
-        """Insert a batch's rows: ``batch`` holds the values of each of ``columns``, in order, as found
-        in the records (a writer may convert them its own way; this one converts them in Python)."""
-        self._insert_columns(columns, [coerce_column(values, column.kind) for column, values in zip(columns, batch,
-                                                                                                       strict=True)])
-
     @abstractmethod
-    def _insert_columns(self, columns: list[Column], values: list[list[Any]]) -> None:
-        """Insert the rows whose values ``values`` holds column by column (in the order of ``columns``)."""
+    def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
+        """Insert a batch's rows: ``batch`` holds the values of each of ``columns``, in order, as found in
+        the records, to be converted for the column they land in (see
+        :func:`~trunkline.sinks.columns.coerce_column`; a writer may leave some conversions to its database)."""
 
     @abstractmethod
     def _prepare_merge(self, keys: list[Column]) -> None:

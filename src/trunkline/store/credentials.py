@@ -21,10 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from trunkline.core.errors import ConfigError, CredentialError
+from trunkline.core.urls import MASK
 from trunkline.store.secrets import SecretBox
 
 SECRET_FIELDS = frozenset({"password", "access_token", "token", "api_key", "client_secret"})
-MASK = "****"
 DB_FILE_NAME = "trunkline.db"
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
