@@ -152,8 +152,10 @@ def test_a_rate_limit_holds_for_requests_in_flight_together(sink, tmp_path):
 @pytest.mark.parametrize(("value", "words"), [
     (0, "greater than or equal to 1 (got 0). Fix: use a value in the allowed range: 1 or more"),
     (33, "less than or equal to 32 (got 33). Fix: use a value in the allowed range: 32 or less"),
-    ("many", "valid integer, unable to parse string as an integer (got 'many'). Fix: use a value of the right type"),
+    ("many", "must be a whole number of requests in flight, from 1 to 32 (got 'many'). Fix: write a value as"),
     (True, "must be a whole number of requests in flight, from 1 to 32 (got True). Fix:"),
+    (1.5, "must be a whole number of requests in flight, from 1 to 32 (got 1.5). Fix:"),
+    ("4", "must be a whole number of requests in flight, from 1 to 32 (got '4'). Fix:"),
 ])
 def test_a_bad_concurrency_names_the_key_the_value_and_the_fix(sink, tmp_path, value, words):
     with pytest.raises(ConfigError) as raised:

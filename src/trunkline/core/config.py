@@ -233,4 +233,6 @@ def _fix_for(kind: str, detail: Any) -> str:
         return f"use a value in the allowed range: {ctx.get('le')} or less"
     if kind.endswith("_parsing") or kind.endswith("_type"):
         return "use a value of the right type (see docs/configuration.md)"
+    if kind == "value_error":
+        return "write a value as the message says (docs/configuration.md lists every key)"
     return "see docs/configuration.md"

@@ -139,8 +139,8 @@ class DestinationConfig(StrictModel):
     @field_validator("concurrency", mode="before")
     @classmethod
     def _concurrency_is_a_number(cls, value: Any) -> Any:
-        """``concurrency: yes`` would silently mean 1: ask for the number of requests in flight instead."""
-        if isinstance(value, bool):
+        """Only a whole number: ``concurrency: yes`` would silently mean 1, ``1.5`` or ``"4"`` are guesses."""
+        if not isinstance(value, int) or isinstance(value, bool):
             raise ValueError(f"must be a whole number of requests in flight, from 1 to {MAX_CONCURRENCY}")
         return value
 

@@ -110,8 +110,7 @@ class HttpClient:
         self._client = httpx.AsyncClient(
             timeout=httpx.Timeout(self.retry.timeout, connect=min(self.retry.timeout, 10.0)),
             headers={"User-Agent": USER_AGENT},
-            limits=httpx.Limits(max_connections=max(POOL_SIZE, in_flight),
-                                max_keepalive_connections=max(POOL_SIZE, in_flight)),
+            limits=httpx.Limits(max_connections=(pool := max(POOL_SIZE, in_flight)), max_keepalive_connections=pool),
         )
 
     async def __aenter__(self) -> HttpClient:
@@ -187,7 +186,7 @@ class HttpClient:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if retry_after is not None and retry_after > self.retry.max_retry_after:
                 raise RetryLaterError(
-                    f"the service asks to wait {retry_after:.0f}s, longer than the {self.retry.max_retry_after:.0f}s "
+                    f"the service asks to wait {retry_after:g}s, longer than the {self.retry.max_retry_after:g}s "
                     "limit", method=method, url=url, status=response.status_code,
                     fix="run again later (the run can resume), or raise the retry-after limit",
                 )

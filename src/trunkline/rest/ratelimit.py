@@ -4,9 +4,11 @@ Each limit allows ``requests`` requests per sliding window of ``per_seconds`` se
 the requests it applies to (by method and URL text). A request holds a place in every applicable limit
 from the moment it is sent until ``per_seconds`` after its answer came back: the server counts it on
 arrival, somewhere in between, so however many requests are in flight at once (a destination's
-``concurrency``) and however late one of them reaches the server, the server never sees more than the
-limit in any window. A small safety margin (1% of the window, at least 20 ms) covers clock granularity.
-Limits hold for one run in one process, shared by every request the run sends.
+``concurrency``) and however late one of them reaches the server, the server never sees more requests
+than the limit in any window. A request's retries (after a 429 or a 5xx) are sent within its place, so
+a retried request counts once here though the server saw it more than once. A small safety margin (1%
+of the window, at least 20 ms) covers clock granularity. Limits hold for one run in one process, shared
+by every request the run sends.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from trunkline.core.destination_config import RateLimit
@@ -24,13 +26,12 @@ from trunkline.core.destination_config import RateLimit
 class RateLimiter:
     """Sliding-window limits for one credential's requests. Safe for concurrent tasks on one event loop."""
 
-    def __init__(self, limits: list[RateLimit], *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, limits: list[RateLimit]) -> None:
         self.limits = limits
-        self._clock = clock
+        self._clock = time.monotonic
         self._answered: dict[str, deque[float]] = {limit.name: deque() for limit in limits}
         self._open: dict[str, int] = {limit.name: 0 for limit in limits}
         self._changed = asyncio.Event()
-        self.waited = 0.0
 
     @asynccontextmanager
     async def slot(self, method: str, url: str) -> AsyncIterator[None]:
@@ -57,13 +58,11 @@ class RateLimiter:
             if wait <= 0:
                 return
             changed = self._changed
-            started = self._clock()
             try:
                 async with asyncio.timeout(None if math.isinf(wait) else wait):
                     await changed.wait()
             except TimeoutError:
                 pass
-            self.waited += self._clock() - started
 
     def _wait(self, applicable: list[RateLimit]) -> float:
         """Seconds until every limit has room: 0 now, ``inf`` until a request in flight is answered."""
