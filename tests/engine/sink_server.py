@@ -6,12 +6,15 @@
 - ``PUT /items/{id}`` stores ``{id, **body}``.
 - ``POST /form`` takes form fields; ``POST /lines`` takes NDJSON.
 - ``POST /flaky`` answers 500 after storing the item (the service acted, then failed).
-- ``POST /limited`` allows 3 requests per second and answers 429 beyond that.
+- ``POST /limited`` allows 3 requests per second and answers 429 beyond that; it counts a request when
+  it has read it, after the next of ``app.state.limited_delays`` (seconds), if any: a request the
+  network delayed.
 Every request is logged in ``app.state.received`` (method, path, headers, body text).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from typing import Any
@@ -76,6 +79,9 @@ async def post_flaky(request: Request) -> Response:
 
 async def post_limited(request: Request) -> Response:
     await _log(request)
+    delays = request.app.state.limited_delays
+    if delays:
+        await asyncio.sleep(delays.pop(0))
     now = time.monotonic()
     window = [moment for moment in request.app.state.limited if moment > now - 1.0]
     if len(window) >= 3:
@@ -97,5 +103,5 @@ def create_sink_app() -> Starlette:
         Route("/limited", post_limited, methods=["POST"]),
     ])
     app.state.received, app.state.items, app.state.updated = [], [], []
-    app.state.limited, app.state.refused = [], 0
+    app.state.limited, app.state.refused, app.state.limited_delays = [], 0, []
     return app
