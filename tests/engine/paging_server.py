@@ -90,6 +90,16 @@ async def cycling(request: Request) -> Response:
     return JSONResponse({"records": [{"id": after}], "paging": {"next": following}})
 
 
+#: Integers beyond 64 bits (both signs) beside ordinary ones: a parser that reads them as floats loses digits.
+BIG_NUMBERS = [{"id": 123456789012345678901234567890, "low": -9223372036854775809, "n": 1},
+               {"id": 18446744073709551616, "low": -1, "n": 2}]
+
+
+async def big_numbers(request: Request) -> Response:
+    """Records holding integers beyond 64 bits."""
+    return JSONResponse({"items": BIG_NUMBERS})
+
+
 async def echo(request: Request) -> Response:
     """Echo what arrived, so tests can check rendered macros and sent headers."""
     return JSONResponse({"items": [{
@@ -107,5 +117,5 @@ def create_paging_app() -> Starlette:
         Route("/page", page_style), Route("/page-no-total", page_no_total), Route("/offset", offset_style),
         Route("/next-url", next_url_style), Route("/next-token", next_token_style),
         Route("/link", link_header_style), Route("/xml", xml_style), Route("/repeating", repeating),
-        Route("/cycling", cycling), Route("/echo", echo, methods=["GET", "POST"]),
+        Route("/cycling", cycling), Route("/echo", echo, methods=["GET", "POST"]), Route("/big-numbers", big_numbers),
     ])
