@@ -64,7 +64,7 @@ def add_leads(data: Dataset, lead_list: Entity, batch: list[Entity]) -> list[Ent
     created = [new_lead(secrets.token_hex(16), fields, lead_list, when) for fields in batch]
     data.leads_by_list[lead_list["id"]].extend(created)
     data.by_id["leads"].update((lead["id"], lead) for lead in created)
-    data.lead_uids[lead_list["id"]].update(lead["uid"] for lead in created)
+    uids(data, lead_list["id"]).update(lead["uid"] for lead in created)
     lead_list["count"] = len(data.leads_by_list[lead_list["id"]])
     return created
 
@@ -73,10 +73,10 @@ def update_lead(data: Dataset, lead: Entity, fields: Entity) -> None:
     """Apply an update unless the lead is loaded in its campaign's hopper (the dialer then ignores it,
     as seed 003 describes)."""
     if not hopper.holds(data, lead):
-        taken = data.lead_uids[lead["listId"]]
+        taken = uids(data, lead["listId"])
         taken.discard(lead["uid"])
         apply_update(lead, fields, data.timestamp())
-        taken.add(lead["uid"])
+        taken.add(lead["uid"])  # the same uid, or the one the update gave it
 
 
 def delete_lead(data: Dataset, lead: Entity) -> None:
@@ -85,7 +85,7 @@ def delete_lead(data: Dataset, lead: Entity) -> None:
     leads = data.leads_by_list[lead["listId"]]
     leads.remove(lead)
     del data.by_id["leads"][lead["id"]]
-    data.lead_uids[lead["listId"]].discard(lead["uid"])
+    uids(data, lead["listId"]).discard(lead["uid"])
     data.by_id["outbound_lists"][lead["listId"]]["count"] = len(leads)
 
 
