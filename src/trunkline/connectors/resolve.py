@@ -18,6 +18,7 @@ from pydantic import ValidationError
 
 from trunkline.connectors import registry
 from trunkline.connectors.templates import Template, expand_template
+from trunkline.core.collector import collector_set_for_runs
 from trunkline.core.config import Credential, SourceConfig, config_error_from
 from trunkline.core.errors import ConfigError
 from trunkline.core.yamlfile import load_yaml_file
@@ -153,11 +154,13 @@ async def open_source(
     retry: RetryPolicy | None = None,
     _depth: int = 0,
 ) -> AsyncIterator[RestSource]:
-    """A ready :class:`RestSource` with its HTTP client (closed on exit) and its lookup values."""
+    """A ready :class:`RestSource` with its HTTP client (closed on exit) and its lookup values; Python's
+    garbage collector is set for moving records meanwhile (:mod:`trunkline.core.collector`)."""
     auth = build_auth(resolved.credential, resolved.base_url, token_format=token_format_of(resolved.credential))
-    async with HttpClient(auth, retry=retry) as client:
-        lookup = _lookup_values(resolved, home=home, now=now, retry=retry, depth=_depth)
-        yield RestSource(resolved.config, client, now=now, lookup_values=lookup)
+    with collector_set_for_runs():
+        async with HttpClient(auth, retry=retry) as client:
+            lookup = _lookup_values(resolved, home=home, now=now, retry=retry, depth=_depth)
+            yield RestSource(resolved.config, client, now=now, lookup_values=lookup)
 
 
 def _lookup_values(
