@@ -1,15 +1,18 @@
-"""While a source run moves records, Python's garbage collector is set for it; afterwards it is as it was."""
+"""While a source run moves records, Python's garbage collector is set for it; afterwards it is as it was.
+A page's response is freed as soon as the run lets go of it, without waiting for a collection."""
 
 from __future__ import annotations
 
 import asyncio
 import gc
+import weakref
 from collections.abc import Iterator
 
 import pytest
 
 from trunkline.api import stream_source
 from trunkline.core.errors import TrunklineError
+from trunkline.rest.http import HttpClient
 
 
 @pytest.fixture
@@ -80,3 +83,21 @@ def test_objects_the_caller_froze_stay_frozen(paging_api, collector_as_found):
     seen = asyncio.run(_settings_seen([_source(paging_api)], marker))
     assert seen[0][1:] == (True, False), "the run freezes nothing more"
     assert seen[1] == (collector_as_found, True, False), "the caller's freezing is left alone"
+
+
+def test_a_response_is_freed_without_the_collector(paging_api, collector_as_found):
+    """Responses in reference cycles would hold every page's body until a collection: with the young
+    threshold a run sets, a 99-page run held them all (peak RSS 124 -> 190 MiB from 10 to 99 pages)."""
+
+    async def fetch() -> weakref.ref:
+        async with HttpClient() as client:
+            response = await client.request("GET", f"{paging_api.base_url}/page", params={"size": 10})
+            assert response.json()["data"]
+            return weakref.ref(response)
+
+    gc.disable()
+    try:
+        gone = asyncio.run(fetch())
+        assert gone() is None, "the response lives on in a reference cycle"
+    finally:
+        gc.enable()

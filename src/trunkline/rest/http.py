@@ -226,6 +226,9 @@ class HttpClient:
             await self._read_bounded(response, method, url)
         finally:
             await response.aclose()
+            # httpx binds the stream to its response and the response to the stream: a cycle, which only
+            # the garbage collector frees, keeping the body (a whole page) until it runs. Unbind them.
+            response.stream = httpx.ByteStream(b"")
         return response
 
     async def _read_bounded(self, response: httpx.Response, method: str, url: str) -> None:
