@@ -12,8 +12,9 @@ defaults, 1.75 s set as here; see BENCHMARKS.md). While at least one run is open
   modules, classes and the caller's own data are not garbage of the run;
 - collects the young generation every :data:`YOUNG_THRESHOLD` allocations instead of 700.
 
-When the last run ends, both are restored as they were. A caller that froze objects itself keeps
-them frozen: freezing is then left alone.
+When the last run ends, both are restored as they were. A caller that had frozen objects itself
+before the first run keeps them frozen: freezing is then left alone. (Objects a caller freezes while a
+run is open are unfrozen with the run's when the last run ends.)
 """
 
 from __future__ import annotations

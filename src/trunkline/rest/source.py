@@ -166,7 +166,6 @@ class RestSource:
         return records
 
 
-
 def _body_arguments(content_format: str, body: Any) -> dict[str, Any]:
     if body is None:
         return {}
