@@ -40,4 +40,5 @@ def run_cli(
     )
     result = CliResult(completed.returncode, completed.stdout, completed.stderr)
     assert completed.returncode == expect_exit, f"exit {completed.returncode}\n{completed.stdout}\n{completed.stderr}"
+    assert "nanobind: leaked" not in completed.stderr, f"a library's report at exit:\n{completed.stderr}"
     return result
