@@ -7,7 +7,7 @@ records, seconds, peak RSS (the process's own plus the largest of the processes 
 trunkline's table writer: an upper bound of what the pull held at once) and RSS after imports. TOOL is:
 
 - ``trunkline``: a manual source run with ``trunkline.api.run_source`` into a DuckDB table (pages
-  written by a worker process while the next are fetched, batches of 5,000 records, one transaction);
+  written on a thread of their own while the next are fetched, batches of 5,000 records, one transaction);
 - ``trunkline-source``: the same source streamed and counted, storing nothing (the source engine alone);
 - ``dlt``: dlt's ``rest_api`` source, same endpoint, paging and page size, into DuckDB with dlt's
   defaults (``dlt[duckdb]``, the ``bench`` extra); ``dlt-parquet``: the same with Parquet loader files;
@@ -44,8 +44,8 @@ def peak_rss_mib() -> float:
 
 
 def workers_peak_rss_mib() -> float:
-    """The largest peak resident set size of the processes this one started and waited for (trunkline's
-    table writer process), in MiB; 0 if there were none."""
+    """The largest peak resident set size of the processes this one started and waited for (a tool's
+    worker processes, if it starts any), in MiB; 0 if there were none."""
     return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 

@@ -1,10 +1,10 @@
-"""Benchmark: trunkline's table writer process work against DuckDB's own JSON reader, same page bodies.
+"""Benchmark: trunkline's table writing against DuckDB's own JSON reader, same page bodies.
 
-What the table writer process of ``trunkline source run --output X.duckdb`` does with 98,000 call
-records, without HTTP: parse each page body (1,000 records) and write the records into a DuckDB
-table (``PageReader`` + ``TableOutput``, as ``flows/table_process.py`` runs them). Against it, DuckDB
-reading the same bodies from files with ``read_json`` and unnesting ``items`` into a table, on one
-thread, as floors for any design that hands DuckDB the bodies:
+What ``trunkline source run --output X.duckdb`` does with 98,000 call records, without HTTP: parse
+each page body (1,000 records) as the source engine does and write the records into a DuckDB table
+(``TableOutput``, as the run's output thread does). Against it, DuckDB reading the same bodies from
+files with ``read_json`` and unnesting ``items`` into a table, on one thread, as floors for any
+design that hands DuckDB the bodies:
 
 - with the types DuckDB detects itself;
 - told the column types trunkline's writer chose, for every key of the body (told ``items`` alone,
@@ -16,7 +16,7 @@ thread, as floors for any design that hands DuckDB the bodies:
 
 And, for the parsing alone, orjson (what trunkline uses) against Arrow's JSON reader, which parses
 into columns without Python objects. CPU seconds of this process, median of ``--repeat`` runs each,
-interleaved, with Python's garbage collector set as the writer process sets it.
+interleaved, with Python's garbage collector set as a run sets it.
 
     python benchmarks/writer_vs_duckdb_json.py [--repeat 3]
 """
@@ -49,15 +49,14 @@ def write_pages(folder: Path) -> list[bytes]:
 
 
 def trunkline_writer(pages: list[bytes], database: Path) -> None:
-    """What the table writer process does with the bodies."""
-    from trunkline.flows.table_process import PageReader
+    """What a source run does with the bodies: the engine's parsing, then the table output's writing."""
+    from trunkline.rest.extract import page_records, parse_body
     from trunkline.sinks.outputs import TableOutput, table_config
     from trunkline.sinks.tables import open_table_writer
 
-    reader = PageReader("auto", "$.items[*]", None)
     output = TableOutput(open_table_writer(table_config(database, "calls")))
     for body in pages:
-        output.write_page(reader.records(body, "application/json"))
+        output.write_page(page_records(parse_body(body, "application/json", "auto"), "$.items[*]", None))
     output.close()
 
 
@@ -157,18 +156,18 @@ def main() -> None:
     import orjson  # noqa: F401
     import pyarrow.json  # noqa: F401
 
-    import trunkline.flows.table_process  # noqa: F401
+    import trunkline.rest.extract  # noqa: F401
     import trunkline.sinks.duckdb_sink  # noqa: F401
     from trunkline.core.collector import collector_set_for_runs
 
-    with tempfile.TemporaryDirectory() as name, collector_set_for_runs():  # as the writer process sets it
+    with tempfile.TemporaryDirectory() as name, collector_set_for_runs():  # as a run sets it
         folder = Path(name)
         pages = write_pages(folder)
         records = sum(len(json.loads(body)["items"]) for body in pages)
         trunkline_writer(pages, folder / "types.duckdb")
         columns = column_types(folder / "types.duckdb")
         works: dict[str, Callable[[int], Callable[[], None]]] = {
-            "trunkline's table writer (parse, column rules, DuckDB insert)":
+            "trunkline (parse, column rules, DuckDB insert)":
                 lambda run: partial(trunkline_writer, pages, folder / f"t{run}.duckdb"),
             "DuckDB read_json + unnest into a table, its own type detection":
                 lambda run: partial(duckdb_reader, folder, folder / f"d{run}.duckdb"),

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -137,8 +136,8 @@ def test_an_unreadable_database_url_is_a_config_error_that_does_not_show_it(agen
 
 
 def test_a_module_in_the_current_folder_does_not_replace_the_writers(agents, env, tmp_path):
-    """The writer process does not search the folder it was started in first: a ``duckdb.py`` of the
-    user's there is not the DuckDB it imports (the console script, as a user runs it)."""
+    """A ``duckdb.py`` of the user's in the folder a run starts in is not the DuckDB it imports (the
+    console script, as a user runs it)."""
     (tmp_path / "duckdb.py").write_text("raise SystemExit('a duckdb.py of the user was imported')\n")
     script = Path(sys.executable).with_name("trunkline")
     done = subprocess.run([str(script), "source", "run", str(agents), "-o", "bf.duckdb", "--table", "agents"],
@@ -177,7 +176,7 @@ def test_a_run_that_fails_midway_leaves_nothing_behind(agents_then_queues, env, 
         assert not target.exists()
 
 
-# --- the table is written by a worker process -------------------------------------------------------
+# --- the table is written while the next pages are fetched ------------------------------------------
 
 
 def test_an_error_in_the_table_writer_fails_the_run_and_keeps_the_table_as_it_was(agents, env, tmp_path):
@@ -233,7 +232,7 @@ def own_emulator() -> Iterator[RunningEmulator]:
         yield running
 
 
-def test_a_killed_run_leaves_the_table_as_it_was_and_no_writer_behind(own_emulator, tmp_path):
+def test_a_killed_run_leaves_the_table_as_it_was(own_emulator, tmp_path):
     source = lists_source(tmp_path, own_emulator)
     control = own_emulator.app.state.control
     control.add_fault(None, path_prefix="/api/v2/queues", delay=5)  # the run waits after every agents page
@@ -250,65 +249,14 @@ def test_a_killed_run_leaves_the_table_as_it_was_and_no_writer_behind(own_emulat
         while control.faults():  # taken once the queues request has arrived, after every agents page
             assert time.monotonic() < deadline and run.poll() is None, "the run did not reach the queues request"
             time.sleep(0.05)
-        run.kill()  # no chance to clean up: the writer process finds its input closed
+        run.kill()  # no chance to clean up: the table's transaction was never committed
         run.wait()
-        while True:  # the writer process rolls back and ends, releasing the file
-            try:
-                with duckdb.connect(str(database)) as connection:
-                    tables = connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
-                break
-            except duckdb.IOException:
-                assert time.monotonic() < deadline, "the writer process still holds the database"
-                time.sleep(0.1)
+        with duckdb.connect(str(database)) as connection:  # and nothing holds the file any more
+            tables = connection.execute("SELECT table_name FROM information_schema.tables").fetchall()
     finally:
         run.kill()
         control.clear_faults()
     assert tables == []
-
-
-def test_a_script_calling_the_python_api_at_its_top_level_runs_once(agents, env, tmp_path):
-    """The worker process is a plain subprocess: it does not import the caller's script again, as
-    multiprocessing's ``spawn`` would (a script without a ``__main__`` guard would run twice)."""
-    database = tmp_path / "api.duckdb"
-    script = tmp_path / "pull.py"
-    script.write_text(
-        "from trunkline.api import run_source\n"
-        f"summary = run_source({str(agents)!r}, {str(database)!r}, table='agents')\n"
-        "print('ran', summary.records)\n"
-    )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **env}, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.count("ran") == 1
-    with duckdb.connect(str(database), read_only=True) as connection:
-        assert connection.execute("SELECT count(*) FROM agents").fetchone()[0] == int(done.stdout.split()[-1])
-
-
-def test_a_writer_process_that_dies_fails_the_run_with_its_exit_code(own_emulator, tmp_path):
-    source = lists_source(tmp_path, own_emulator)
-    control = own_emulator.app.state.control
-    control.add_fault(None, path_prefix="/api/v2/queues", delay=3)  # holds the run while its writer is killed
-    creds = own_emulator.app.state.credentials
-    run = subprocess.Popen(
-        [sys.executable, "-m", "trunkline", "source", "run", str(source), "-o", str(tmp_path / "bf.duckdb"),
-         "--table", "lists"],
-        env={**os.environ, "BF_USER": creds.username, "BF_PASSWORD": creds.password,
-             "TRUNKLINE_HOME": str(tmp_path / "home"), "COLUMNS": "200"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while control.faults():
-            assert time.monotonic() < deadline and run.poll() is None, "the run did not reach the queues request"
-            time.sleep(0.05)
-        (writer,) = Path(f"/proc/{run.pid}/task/{run.pid}/children").read_text().split()
-        os.kill(int(writer), signal.SIGKILL)
-        _, stderr = run.communicate(timeout=30)
-    finally:
-        run.kill()
-        control.clear_faults()
-    assert run.returncode == 1
-    assert "the table writer process ended unexpectedly (exit code -9)" in stderr and "Traceback" not in stderr
 
 
 def test_a_table_error_midway_stops_the_run_soon_and_keeps_the_table(own_emulator, tmp_path):

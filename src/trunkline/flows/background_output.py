@@ -3,11 +3,10 @@
 A source run alternates waiting for the service and handling a page; writing a page would otherwise
 add its time to every wait. :class:`ThreadedOutput` runs an output's work on one thread, in page order,
 with at most ``depth`` pages waiting, so memory stays bounded by a few pages; :class:`BackgroundOutput`
-is the same for async code. File writers do their work on that thread; a table's writer is a process of
-its own (:mod:`trunkline.flows.table_process`), which the thread feeds, so a full pipe makes the thread
-wait, not the event loop; inside that process a :class:`ThreadedOutput` writes the table while the next
-pages are parsed. Pipe writes, the network wait and the database's own work release the GIL, which is
-what lets the two overlap. An error on the thread reaches the caller at its next page or at ``close``.
+is the same for async code. File and table writers do their work on that thread. The network wait and
+the database's own work (DuckDB's insert and compression, PostgreSQL's round trips) release the GIL,
+which is what lets fetching and writing overlap (docs/decisions.md says why not a process of its own).
+An error on the thread reaches the caller at its next page or at ``close``.
 """
 
 from __future__ import annotations

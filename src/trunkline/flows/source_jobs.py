@@ -15,12 +15,20 @@ from typing import Any
 
 from trunkline.connectors.resolve import ResolvedSource, open_source
 from trunkline.core.schema import FieldSchema, SchemaBuilder
+from trunkline.core.sink_config import SinkConfig
 from trunkline.flows.background_output import BackgroundOutput
-from trunkline.flows.table_process import PageReader, TableProcess
 from trunkline.rest.http import RetryPolicy
 from trunkline.rest.source import SourcePage
 from trunkline.rest.suggest import PathSuggestion, suggest_paths
-from trunkline.sinks.outputs import PageOutput, describe_output, file_output, is_table_output, table_config
+from trunkline.sinks.outputs import (
+    PageOutput,
+    TableOutput,
+    describe_output,
+    file_output,
+    is_table_output,
+    table_config,
+)
+from trunkline.sinks.tables import open_table_writer
 
 ProgressCallback = Callable[["RunSummary"], None]
 
@@ -95,8 +103,8 @@ async def run_source_to_output(
     """Fetch every record into ``output``, streaming: a JSONL, CSV or Parquet file by suffix, or ``table``
     of a ``.duckdb`` file or a ``postgresql://`` database (see :mod:`trunkline.sinks.outputs`).
 
-    Pages are written while the next ones are fetched: a file on a thread of its own, a table by a writer
-    process (see :func:`_page_writer`). A run that fails leaves no partial file and no rows behind.
+    Pages are written on a thread of their own while the next ones are fetched (see :func:`_page_writer`).
+    A run that fails leaves no partial file and no rows behind.
     """
     summary = RunSummary(source=resolved.name, output=describe_output(output, table))
     started = time.monotonic()
@@ -117,12 +125,10 @@ async def run_source_to_output(
 
 
 def _page_writer(resolved: ResolvedSource, output: Path | str, table: str | None) -> BackgroundOutput[SourcePage]:
-    """Where the run's pages go: a table is written by a worker process fed the page bodies
-    (:mod:`trunkline.flows.table_process`), a file by a worker thread fed the records."""
+    """Where the run's pages go, written on a thread of their own while the next pages are fetched: a
+    table (opened on that thread, see :class:`_TableRecordsOf`) or a file."""
     if is_table_output(output):
-        config = resolved.config
-        reader = PageReader(config.response_format, config.path_to_data, config.path_to_metadata)
-        return BackgroundOutput(TableProcess(table_config(output, table), reader))
+        return BackgroundOutput(_TableRecordsOf(table_config(output, table)))
     return BackgroundOutput(_RecordsOf(file_output(output, table=table)))
 
 
@@ -135,6 +141,31 @@ class _RecordsOf:
 
     def write_page(self, page: SourcePage) -> None:
         self._write(page.records)
+
+
+class _TableRecordsOf:
+    """A table fed whole pages: it writes their records. The database is opened with the first page (or
+    at ``close``), on the output's thread, so that opening it overlaps the first request; a run that
+    fails before any page never touches it."""
+
+    def __init__(self, config: SinkConfig) -> None:
+        self._config = config
+        self._output: TableOutput | None = None
+
+    def write_page(self, page: SourcePage) -> None:
+        self._table().write_page(page.records)
+
+    def close(self) -> None:
+        self._table().close()
+
+    def abort(self) -> None:
+        if self._output is not None:
+            self._output.abort()
+
+    def _table(self) -> TableOutput:
+        if self._output is None:
+            self._output = TableOutput(open_table_writer(self._config))
+        return self._output
 
 
 def _fill(summary: RunSummary, source: Any, started: float) -> None:

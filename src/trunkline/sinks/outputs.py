@@ -1,8 +1,8 @@
 """Where ``trunkline source run`` writes: a file (JSONL, CSV, Parquet) or a table (DuckDB, PostgreSQL).
 
 Both take whole pages of records. A file writes them record by record; a table gathers them into
-batches of :data:`TABLE_BATCH` records, because each batch costs a schema check and an insert (a
-source run writes a table from a process of its own: :mod:`trunkline.flows.table_process`).
+batches of :data:`TABLE_BATCH` records, because each batch costs a schema check and an insert. A
+source run writes either on a thread of its own (:mod:`trunkline.flows.background_output`).
 
 The output is named by one string: a ``postgresql://`` URL is a PostgreSQL database, a path ending in
 ``.duckdb`` a DuckDB database (both need a table name: :func:`table_config`), any other path a file
