@@ -153,6 +153,20 @@ def test_a_table_for_a_file_output_is_refused(agents, env, tmp_path):
     assert "'agents'" in result.stderr and ".duckdb" in result.stderr
 
 
+def test_a_run_refused_at_its_first_request_never_creates_the_database(agents, env, babelforce_emulator, tmp_path):
+    """The database is opened with the first page: a run that gets none leaves no file behind."""
+    control = babelforce_emulator.app.state.control  # the emulator is shared: leave no fault behind
+    control.add_fault(status=403, path_prefix="/api/v2/agents", count=1)
+    database = tmp_path / "bf.duckdb"
+    try:
+        result = run_cli("source", "run", str(agents), "-o", str(database), "--table", "agents", env=env,
+                         expect_exit=1)
+    finally:
+        control.clear_faults()
+    assert "403" in result.stderr and "Traceback" not in result.stderr
+    assert not database.exists()
+
+
 @pytest.mark.parametrize("output", ["lists.jsonl.out.jsonl", "lists.duckdb"])
 def test_a_run_that_fails_midway_leaves_nothing_behind(agents_then_queues, env, babelforce_emulator, tmp_path,
                                                        output):

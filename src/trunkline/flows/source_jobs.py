@@ -7,7 +7,7 @@ progress through an optional callback, so the CLI can draw a progress bar and a 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -125,15 +125,15 @@ async def run_source_to_output(
 
 
 def _page_writer(resolved: ResolvedSource, output: Path | str, table: str | None) -> BackgroundOutput[SourcePage]:
-    """Where the run's pages go, written on a thread of their own while the next pages are fetched: a
-    table (opened on that thread, see :class:`_TableRecordsOf`) or a file."""
+    """Where the run's records go, written on a thread of their own while the next pages are fetched: a
+    table (opened on that thread with the first page, see :class:`_TableOpenedLate`) or a file."""
     if is_table_output(output):
-        return BackgroundOutput(_TableRecordsOf(table_config(output, table)))
+        return BackgroundOutput(_RecordsOf(_TableOpenedLate(table_config(output, table))))
     return BackgroundOutput(_RecordsOf(file_output(output, table=table)))
 
 
 class _RecordsOf:
-    """A file output fed whole pages: it writes their records."""
+    """An output fed whole pages: it writes their records."""
 
     def __init__(self, output: PageOutput) -> None:
         self.close, self.abort = output.close, output.abort
@@ -143,17 +143,17 @@ class _RecordsOf:
         self._write(page.records)
 
 
-class _TableRecordsOf:
-    """A table fed whole pages: it writes their records. The database is opened with the first page (or
-    at ``close``), on the output's thread, so that opening it overlaps the first request; a run that
-    fails before any page never touches it."""
+class _TableOpenedLate:
+    """A :class:`TableOutput` whose database is opened with the first page (or at ``close``): on the
+    output's thread, so that opening it overlaps the first request, and never by a run that fails
+    before its first page."""
 
     def __init__(self, config: SinkConfig) -> None:
         self._config = config
         self._output: TableOutput | None = None
 
-    def write_page(self, page: SourcePage) -> None:
-        self._table().write_page(page.records)
+    def write_page(self, records: Sequence[dict[str, Any]]) -> None:
+        self._table().write_page(records)
 
     def close(self) -> None:
         self._table().close()

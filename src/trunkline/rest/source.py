@@ -39,9 +39,6 @@ class SourcePage:
     status: int
     body: ParsedBody
     records: list[dict[str, Any]]
-    content: bytes
-    """The body as the service sent it (what :func:`page_records` reads the records from)."""
-    content_type: str | None
     lookup: Mapping[str, Any] | None = None
 
 
@@ -146,8 +143,7 @@ class RestSource:
                 raise ResponseFormatError(f"{where}: {error.message}", fix=error.fix) from None
             records = self._records_of(parsed, number)
             self.stats.pages += 1
-            yield SourcePage(number, str(response.request.url), response.status_code, parsed, records,
-                             response.content, response.headers.get("content-type"), lookup)
+            yield SourcePage(number, str(response.request.url), response.status_code, parsed, records, lookup)
             step = paginator.next(FetchedPage(
                 url=str(response.request.url), body=parsed, record_count=len(records), content=response.content,
                 link_next=response.links.get("next", {}).get("url"),
