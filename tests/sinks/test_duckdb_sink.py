@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -184,6 +185,29 @@ def test_an_existing_table_is_used_as_it_is_with_new_columns_added(database: Pat
                                                "queue": "VARCHAR"}
     assert query(database, 'SELECT "ID", CAST(amount AS VARCHAR), CAST(day AS VARCHAR), queue FROM calls '
                            "ORDER BY 1") == [(1, "2.25", "2026-01-02", "q"), (2, "3.00", None, None)]
+
+
+def test_a_batch_the_database_refuses_fails_the_run_before_another_batch_and_keeps_the_table(database: Path) -> None:
+    """A batch's insert may still run when ``write_batch`` returns: its error comes back, with the
+    database's message and the fix, before the caller hands over another batch, and nothing of the
+    run stays in the table."""
+    database.parent.mkdir(parents=True)
+    with duckdb.connect(str(database)) as connection:  # someone else's table: id is a number there
+        connection.execute("CREATE TABLE calls (id INTEGER, note VARCHAR)")
+        connection.execute("INSERT INTO calls VALUES (1, 'kept')")
+    writer = open_table_writer(sink(database))
+    writer.write_batch([{"id": 2, "note": "fine"}])
+    with pytest.raises(SinkError) as raised:
+        writer.write_batch([{"id": 3, "note": "fine"}, {"id": "three", "note": "refused"}])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # what a source run asks at each page
+            writer.raise_background_error()
+            time.sleep(0.01)
+    assert raised.value.message.startswith("main.calls: Conversion Error") and "three" in raised.value.message
+    assert raised.value.fix is not None and "change the column's type" in raised.value.fix
+    with pytest.raises(ValueError, match="already closed"):
+        writer.write_batch([{"id": 4}])
+    assert query(database, "SELECT * FROM calls") == [(1, "kept")]
 
 
 def test_odd_field_names_are_quoted_and_names_differing_by_case_are_refused(database: Path) -> None:

@@ -1,8 +1,13 @@
 """The DuckDB table destination: a run's records into a table of a DuckDB database file.
 
-Each batch travels as one Arrow table (DuckDB reads it without copying row by row), so memory holds
-one batch, plus the rows DuckDB keeps of the open transaction until a row group (16,384 rows here)
-is full and written to the file. Merge needs no constraint on the table: a batch updates the rows whose
+Each batch travels as one Arrow table (DuckDB reads it without copying row by row). An append's
+insert runs on a thread of its own while the caller converts the next batch (DuckDB's work releases
+the GIL, the conversion needs it): at most one insert is in flight, so memory holds two batches, plus
+the rows DuckDB keeps of the open transaction until a row group (16,384 rows here) is full and written
+to the file. An insert's error is raised by the writer's next call that touches the database, or
+earlier by :meth:`DuckDBWriter.raise_background_error`.
+
+Merge needs no constraint on the table: a batch updates the rows whose
 key it carries (only where a value differs) and inserts the others, both in the run's transaction.
 DuckDB refuses to change the type of a column covered by an index, so tables this writer creates have
 none, and widening works on them. Column names are case-insensitive in DuckDB, as they are here.
@@ -11,6 +16,7 @@ none, and widening works on them. Column names are case-insensitive in DuckDB, a
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from pathlib import Path
 from typing import Any, ClassVar
@@ -71,15 +77,47 @@ class DuckDBWriter(TableWriter):
     default_schema = "main"
     config: DuckDBSinkConfig
     _conn: duckdb.DuckDBPyConnection | None = None
+    _inserting: Future[tuple[Any, ...]] | None = None
+    _insert_thread: ThreadPoolExecutor | None = None
 
     @property
     def _table(self) -> str:
         return f"{quote_identifier(self.schema)}.{quote_identifier(self.config.table)}"
 
+    def raise_background_error(self) -> None:
+        """Raise the error of the insert in flight if it has already failed (as a :class:`SinkError`)."""
+        inserting = self._inserting
+        if inserting is not None and inserting.done() and inserting.exception() is not None:
+            with self._guard():
+                self._finish_insert()
+
+    def _finish_insert(self) -> None:
+        """Wait for the insert in flight, if any; raise its error."""
+        inserting, self._inserting = self._inserting, None
+        if inserting is not None:
+            inserting.result()
+
     def _sql(self, statement: str, *params: object) -> tuple[Any, ...]:
-        """Run one statement; return its first row (DML returns its row count)."""
+        """Run one statement, after the insert in flight; return its first row (DML returns its row count)."""
+        self._finish_insert()
+        return self._execute(statement, params)
+
+    def _execute(self, statement: str, params: Sequence[object], batch: pa.Table | None = None) -> tuple[Any, ...]:
+        """Run one statement now, with ``batch`` (if any) visible to it as ``trunkline_batch``.
+
+        The batch is handed over as a stream: DuckDB copies what it reads from a stream, but keeps a
+        registered Arrow *table* alive until the transaction ends, which would hold every batch of
+        the run in memory.
+        """
         assert self._conn is not None
-        return self._conn.execute(statement, list(params)).fetchone() or ()
+        if batch is None:
+            return self._conn.execute(statement, list(params)).fetchone() or ()
+        self._conn.register(_BATCH, pa.RecordBatchReader.from_batches(batch.schema, batch.to_batches()))
+        try:
+            return self._conn.execute(statement, list(params)).fetchone() or ()
+        finally:
+            with suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
+                self._conn.unregister(_BATCH)
 
     def _connect(self) -> None:
         path = Path(self.config.path)
@@ -123,25 +161,16 @@ class DuckDBWriter(TableWriter):
         self._sql(f"ALTER TABLE {self._table} ALTER COLUMN {quote_identifier(name)} TYPE {self.type_names[kind]}")
 
     def _over_batch(self, table: pa.Table, statement: str, *params: object) -> tuple[Any, ...]:
-        """Run ``statement`` (with ``params``) with ``table`` visible to it as ``trunkline_batch``.
-
-        The table is handed over as a stream: DuckDB copies what it reads from a stream, but keeps a
-        registered Arrow *table* alive until the transaction ends, which would hold every batch of
-        the run in memory.
-        """
-        assert self._conn is not None
-        self._conn.register(_BATCH, pa.RecordBatchReader.from_batches(table.schema, table.to_batches()))
-        try:
-            return self._sql(statement, *params)
-        finally:
-            with suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
-                self._conn.unregister(_BATCH)
+        """Run ``statement`` (with ``params``), after the insert in flight, with ``table`` visible to it
+        as ``trunkline_batch``."""
+        self._finish_insert()
+        return self._execute(statement, params, table)
 
     def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
-        """Insert a batch, leaving DuckDB the conversions it makes faster than Python: ISO-8601 strings
-        become timestamps, and a column of JSON values comes as the text of one JSON array that DuckDB
-        splits into the rows' values, joined to the other columns by position (see :func:`_arrow_column`
-        and :func:`_json_array`)."""
+        """Start inserting a batch on the insert thread, leaving DuckDB the conversions it makes faster
+        than Python: ISO-8601 strings become timestamps, and a column of JSON values comes as the text of
+        one JSON array that DuckDB splits into the rows' values, joined to the other columns by position
+        (see :func:`_arrow_column` and :func:`_json_array`)."""
         arrays: dict[str, pa.Array] = {}
         selected: list[str] = []
         json_arrays: list[str] = []
@@ -161,10 +190,11 @@ class DuckDBWriter(TableWriter):
             sources.insert(0, f"{_BATCH} AS s")
         statement = (f"INSERT INTO {self._table} ({names}) SELECT {', '.join(selected)} "
                      f"FROM {' POSITIONAL JOIN '.join(sources)}")
-        if arrays:
-            self._over_batch(pa.table(arrays), statement, *json_arrays)
-        else:
-            self._sql(statement, *json_arrays)
+        table = pa.table(arrays) if arrays else None
+        self._finish_insert()  # one insert in flight at a time
+        if self._insert_thread is None:
+            self._insert_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="trunkline-duckdb")
+        self._inserting = self._insert_thread.submit(self._execute, statement, json_arrays, table)
 
     def _merge_rows(self, columns: list[Column], rows: list[Row], keys: list[Column]) -> tuple[int, int]:
         names = ", ".join(quote_identifier(column.name) for column in columns)
@@ -191,6 +221,27 @@ class DuckDBWriter(TableWriter):
 
     def _prepare_merge(self, keys: list[Column]) -> None:
         """Nothing to do: the merge matches rows on the key's values and needs no index."""
+
+    def _commit(self) -> None:
+        try:
+            self._finish_insert()
+            super()._commit()
+        finally:
+            self._stop_insert_thread()
+
+    def _rollback(self) -> None:
+        try:
+            if self._inserting is not None:
+                wait([self._inserting])  # its error, if any, is the reason for the rollback or moot
+                self._inserting = None
+            super()._rollback()
+        finally:
+            self._stop_insert_thread()
+
+    def _stop_insert_thread(self) -> None:
+        if self._insert_thread is not None:
+            self._insert_thread.shutdown()
+            self._insert_thread = None
 
 
 def _string_literal(text: str) -> str:

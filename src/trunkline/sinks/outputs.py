@@ -68,7 +68,9 @@ class TableOutput:
         self._batch: list[dict[str, Any]] = []
 
     def write_page(self, records: Sequence[dict[str, Any]]) -> None:
-        """Add the records to the batch; write the batch once it is full."""
+        """Add the records to the batch; write the batch once it is full. Raises the error of a batch
+        still being written if it has failed."""
+        self._writer.raise_background_error()
         self._batch.extend(records)
         if len(self._batch) >= TABLE_BATCH:
             self._flush()

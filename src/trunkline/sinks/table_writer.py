@@ -169,6 +169,12 @@ class TableWriter(ABC):
             self._done = True
         return self.summary
 
+    def raise_background_error(self) -> None:
+        """Raise the error of work the writer still does in the background (a batch being inserted) if it
+        has already failed, so that a caller can stop before its next batch. Writers that write every
+        batch before ``write_batch`` returns have none."""
+        return
+
     def counts(self) -> dict[str, int]:
         """The counts of the run so far (see :meth:`WriteSummary.counts`)."""
         return self.summary.counts()
