@@ -3,8 +3,8 @@
 ``python benchmarks/source_pulls.py TOOL --base-url URL --access-id ID --access-token TOKEN
 [--pages N] [--page-size 1000] [--folder DIR]`` pulls the calls list page by page (``page``/``max``,
 records at ``$.items[*]``, page count at ``$.pagination.pages``) with TOOL and prints one JSON line:
-records, seconds, peak RSS (the process's own plus the largest of the processes it started, such as
-trunkline's table writer: an upper bound of what the pull held at once) and RSS after imports. TOOL is:
+records, seconds, peak RSS (the process's own plus the largest of the processes it started, if it
+starts any: an upper bound of what the pull held at once) and RSS after imports. TOOL is:
 
 - ``trunkline``: a manual source run with ``trunkline.api.run_source`` into a DuckDB table (pages
   written on a thread of their own while the next are fetched, batches of 5,000 records, one transaction);
