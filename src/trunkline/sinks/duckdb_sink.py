@@ -110,14 +110,14 @@ class DuckDBWriter(TableWriter):
         the run in memory.
         """
         assert self._conn is not None
-        if batch is None:
-            return self._conn.execute(statement, list(params)).fetchone() or ()
-        self._conn.register(_BATCH, pa.RecordBatchReader.from_batches(batch.schema, batch.to_batches()))
+        if batch is not None:
+            self._conn.register(_BATCH, pa.RecordBatchReader.from_batches(batch.schema, batch.to_batches()))
         try:
             return self._conn.execute(statement, list(params)).fetchone() or ()
         finally:
-            with suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
-                self._conn.unregister(_BATCH)
+            if batch is not None:
+                with suppress(duckdb.Error):  # after a failed statement the transaction refuses even this
+                    self._conn.unregister(_BATCH)
 
     def _connect(self) -> None:
         path = Path(self.config.path)
