@@ -7,8 +7,8 @@ the rows DuckDB keeps of the open transaction until a row group (16,384 rows her
 to the file. An insert's error is raised by the writer's next call that touches the database, or
 earlier by :meth:`DuckDBWriter.raise_background_error`.
 
-Merge needs no constraint on the table: a batch updates the rows whose
-key it carries (only where a value differs) and inserts the others, both in the run's transaction.
+Merge needs no constraint on the table: a batch updates the rows whose key it carries (only where a
+value differs) and inserts the others, both in the run's transaction.
 DuckDB refuses to change the type of a column covered by an index, so tables this writer creates have
 none, and widening works on them. Column names are case-insensitive in DuckDB, as they are here.
 """
@@ -97,10 +97,11 @@ class DuckDBWriter(TableWriter):
         if inserting is not None:
             inserting.result()
 
-    def _sql(self, statement: str, *params: object) -> tuple[Any, ...]:
-        """Run one statement, after the insert in flight; return its first row (DML returns its row count)."""
+    def _sql(self, statement: str, *params: object, batch: pa.Table | None = None) -> tuple[Any, ...]:
+        """Run one statement after the insert in flight, with ``batch`` (if any) visible to it as
+        ``trunkline_batch``; return its first row (DML returns its row count)."""
         self._finish_insert()
-        return self._execute(statement, params)
+        return self._execute(statement, params, batch)
 
     def _execute(self, statement: str, params: Sequence[object], batch: pa.Table | None = None) -> tuple[Any, ...]:
         """Run one statement now, with ``batch`` (if any) visible to it as ``trunkline_batch``.
@@ -160,12 +161,6 @@ class DuckDBWriter(TableWriter):
     def _alter_column(self, name: str, kind: Kind) -> None:
         self._sql(f"ALTER TABLE {self._table} ALTER COLUMN {quote_identifier(name)} TYPE {self.type_names[kind]}")
 
-    def _over_batch(self, table: pa.Table, statement: str, *params: object) -> tuple[Any, ...]:
-        """Run ``statement`` (with ``params``), after the insert in flight, with ``table`` visible to it
-        as ``trunkline_batch``."""
-        self._finish_insert()
-        return self._execute(statement, params, table)
-
     def _insert_batch(self, columns: list[Column], batch: list[BatchColumn]) -> None:
         """Start inserting a batch on the insert thread, leaving DuckDB the conversions it makes faster
         than Python: ISO-8601 strings become timestamps, and a column of JSON values comes as the text of
@@ -210,12 +205,14 @@ class DuckDBWriter(TableWriter):
             differs = " OR ".join(
                 f"t.{quote_identifier(column.name)} IS DISTINCT FROM s.c{position}" for position, column in others
             )
-            updated = self._over_batch(
-                table, f"UPDATE {self._table} AS t SET {assignments} FROM {_BATCH} AS s WHERE {match} AND ({differs})"
+            updated = self._sql(
+                f"UPDATE {self._table} AS t SET {assignments} FROM {_BATCH} AS s WHERE {match} AND ({differs})",
+                batch=table,
             )[0]
-        inserted = self._over_batch(
-            table, f"INSERT INTO {self._table} ({names}) SELECT {_selected(columns)} FROM {_BATCH} AS s"
-                   f" WHERE NOT EXISTS (SELECT 1 FROM {self._table} AS t WHERE {match})"
+        inserted = self._sql(
+            f"INSERT INTO {self._table} ({names}) SELECT {_selected(columns)} FROM {_BATCH} AS s"
+            f" WHERE NOT EXISTS (SELECT 1 FROM {self._table} AS t WHERE {match})",
+            batch=table,
         )[0]
         return inserted, updated
 

@@ -169,11 +169,10 @@ class TableWriter(ABC):
             self._done = True
         return self.summary
 
-    def raise_background_error(self) -> None:
+    def raise_background_error(self) -> None:  # noqa: B027 - a hook: writers without background work need nothing
         """Raise the error of work the writer still does in the background (a batch being inserted) if it
         has already failed, so that a caller can stop before its next batch. Writers that write every
         batch before ``write_batch`` returns have none."""
-        return
 
     def counts(self) -> dict[str, int]:
         """The counts of the run so far (see :meth:`WriteSummary.counts`)."""
