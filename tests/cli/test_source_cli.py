@@ -112,3 +112,37 @@ def test_a_malformed_source_names_the_key_and_the_fix(tmp_path, env):
     result = run_cli("source", "test", str(source), env=env, expect_exit=2)
     assert "pagination.size" in result.stderr
     assert "many" in result.stderr
+
+
+def test_a_key_a_template_source_cannot_use_is_named_with_the_likely_spelling(tmp_path, env, babelforce_emulator):
+    source = tmp_path / "typo.yaml"
+    source.write_text(yaml.safe_dump({
+        "credential": {"service": "babelforce", "base_url": babelforce_emulator.base_url},
+        "template": "list_call_records",
+        "parameters": {"start_date": "{now-1}", "end_date": "{now}"},
+    }))
+    result = run_cli("source", "show", str(source), env=env, expect_exit=2)
+    assert "source.parameters: cannot be set on a template source" in result.stderr
+    assert "did you mean params?" in result.stderr
+
+
+def test_a_template_source_that_sets_paging_by_hand_is_refused_not_ignored(tmp_path, env, babelforce_emulator):
+    source = tmp_path / "paging.yaml"
+    source.write_text(yaml.safe_dump({
+        "credential": {"service": "babelforce", "base_url": babelforce_emulator.base_url},
+        "template": "list_agents", "pagination": {"type": "page", "size": 5},
+    }))
+    result = run_cli("source", "show", str(source), env=env, expect_exit=2)
+    assert "source.pagination: cannot be set on a template source" in result.stderr
+    assert "manual form" in result.stderr
+
+
+def test_every_missing_required_parameter_is_named_at_once(tmp_path, env, babelforce_emulator):
+    source = tmp_path / "bare.yaml"
+    source.write_text(yaml.safe_dump({
+        "credential": {"service": "babelforce", "base_url": babelforce_emulator.base_url},
+        "template": "list_call_records",
+    }))
+    result = run_cli("source", "show", str(source), env=env, expect_exit=2)
+    assert "source.params.start_date: is required by template list_call_records (so is end_date)" in result.stderr
+    assert "set start_date:" in result.stderr and "set end_date:" in result.stderr

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from trunkline.connectors import registry
-from trunkline.connectors.templates import Template, expand_template
+from trunkline.connectors.templates import Template, check_template_keys, expand_template
 from trunkline.core.collector import collector_set_for_runs
 from trunkline.core.config import Credential, SourceConfig, config_error_from
 from trunkline.core.errors import ConfigError
@@ -67,11 +67,12 @@ def resolve_source(
     if raw.get("template"):
         service = credential.service if credential and credential.service != "rest" else None
         template = registry.get_template(str(raw["template"]), service=service, kind="source")
+        check_template_keys(raw, _TEMPLATE_OVERRIDABLE, "source")
         if base_url is None:
             base_url = registry.get_service(template.service).default_base_url
         expanded = expand_template(template, dict(raw.pop("params", None) or {}), base_url, where="source")
         raw.pop("template")
-        raw = {**expanded, **{key: value for key, value in raw.items() if key in _TEMPLATE_OVERRIDABLE}}
+        raw = {**expanded, **raw}
     config = _validate(raw)
     if config.url.startswith("/"):
         if base_url is None:

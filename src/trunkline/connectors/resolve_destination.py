@@ -14,7 +14,7 @@ from pydantic import ValidationError
 
 from trunkline.connectors import registry
 from trunkline.connectors.resolve import base_url_of, origin_url, resolve_credential, token_format_of
-from trunkline.connectors.templates import Template, expand_destination_template
+from trunkline.connectors.templates import Template, check_template_keys, expand_destination_template
 from trunkline.core.config import Credential, config_error_from
 from trunkline.core.destination_config import DestinationConfig
 from trunkline.core.errors import ConfigError
@@ -75,19 +75,12 @@ def resolve_destination(raw: Mapping[str, Any], *, name: str, home: Path | None 
     if raw.get("template"):
         service = credential.service if credential and credential.service != "rest" else None
         template = registry.get_template(str(raw["template"]), service=service, kind="destination")
+        check_template_keys(raw, _TEMPLATE_OVERRIDABLE, "destination")
         if base_url is None:
             base_url = registry.get_service(template.service).default_base_url
         expanded = expand_destination_template(template, dict(raw.pop("params", None) or {}), base_url)
-        unknown = sorted(set(raw) - _TEMPLATE_OVERRIDABLE - {"template"})
-        if unknown:
-            allowed = ", ".join(sorted(_TEMPLATE_OVERRIDABLE))
-            raise ConfigError(f"destination.{unknown[0]}", "cannot be set on a template destination",
-                              fix=f"remove it; a template destination may set: {allowed}")
-        overrides = {key: value for key, value in raw.items() if key in _TEMPLATE_OVERRIDABLE}
-        own_limits = overrides.pop("rate_limits", None)
-        raw = {**expanded, **overrides}
-        if own_limits is not None:
-            raw["rate_limits"] = own_limits
+        raw.pop("template")
+        raw = {**expanded, **raw}
     config = _validate(raw)
     if config.url.startswith("/"):
         if base_url is None:

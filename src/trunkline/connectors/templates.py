@@ -11,7 +11,9 @@ other brace token (``{now-1|epoch}``, ``{lookup.id}``) is a macro, left for the 
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -233,16 +235,35 @@ def _resolve_params(template: Template, params: dict[str, Any], where: str) -> d
             known = ", ".join(param.name for param in template.params) or "(none: this template takes none)"
             raise ConfigError(f"{where}.params.{name}", f"is not a parameter of template {template.id}",
                               fix=f"use one of: {known}")
+    missing = [param for param in template.params
+               if param.required and params.get(param.name, param.default) in (None, "")]
+    if missing:
+        rest = [param.name for param in missing[1:]]
+        others = f" (so {'is' if len(rest) == 1 else 'are'} {', '.join(rest)})" if rest else ""
+        raise ConfigError(f"{where}.params.{missing[0].name}", f"is required by template {template.id}{others}",
+                          fix="; ".join(f"set {param.name}: {param.description}" for param in missing))
     resolved: dict[str, str] = {}
     for param in template.params:
         value = params.get(param.name, param.default)
         if value is None or value == "":
-            if param.required:
-                raise ConfigError(f"{where}.params.{param.name}", f"is required by template {template.id}",
-                                  fix=f"set {param.name}: {param.description}")
             continue
         resolved[param.name] = _wire_value(param, value, f"{where}.params.{param.name}")
     return resolved
+
+
+def check_template_keys(raw: Mapping[str, Any], allowed: frozenset[str], where: str) -> None:
+    """Refuse a key that a ``where`` (source or destination) file written with ``template`` may not set
+    next to ``template`` + ``params`` (it would otherwise be dropped by the expansion without a word)."""
+    unknown = sorted(set(raw) - allowed - {"template", "params"})
+    if not unknown:
+        return
+    close = difflib.get_close_matches(unknown[0], [*allowed, "params"], n=1)
+    hint = f"did you mean {close[0]}? " if close else ""
+    raise ConfigError(
+        f"{where}.{unknown[0]}", f"cannot be set on a template {where}",
+        fix=f"{hint}A template {where} may set params and {', '.join(sorted(allowed))}; for anything else, "
+            f"write the {where} in manual form (trunkline {where} show prints the template's)",
+    )
 
 
 def _wire_value(param: TemplateParam, value: Any, path: str) -> str:
