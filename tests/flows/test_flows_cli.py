@@ -198,3 +198,21 @@ def test_unknown_flow_and_bad_flow_files_are_clear_errors(env, tmp_path):
     assert "flow.destinations" in error
     bad.write_text(yaml.safe_dump({"name": "bad", "source": "x.yaml", "schedule": "every day"}))
     assert "flow.schedule" in run_cli("flow", "run", str(bad), env=env, expect_exit=2).stderr
+
+
+@pytest.mark.parametrize(("source", "destination", "expected"), [
+    ({"type": "file", "file": "leads.jsonl"}, {"type": "jsonl", "path": "out.jsonl"},
+     "flow.source.path: is required"),
+    ({"type": "file", "path": "leads.jsonl", "fromat": "csv"}, {"type": "jsonl", "path": "out.jsonl"},
+     "flow.source.fromat: is not a known key. Fix: remove it or check its spelling against docs/flows.md"),
+    ({"type": "file", "path": "leads.jsonl"}, {"type": "jsonl", "pth": "out.jsonl"},
+     "flow.destinations.0.path: is required"),
+])
+def test_a_misspelt_file_source_or_destination_key_is_named_before_anything_runs(env, tmp_path, source, destination,
+                                                                                  expected):
+    (tmp_path / "leads.jsonl").write_text('{"uid": "a"}\n')
+    flow = tmp_path / "flow.yaml"
+    flow.write_text(yaml.safe_dump({"name": "typo", "source": source, "destinations": [destination]}))
+    result = run_cli("flow", "run", str(flow), env=env, expect_exit=2)
+    assert expected in result.stderr
+    assert not (tmp_path / "out.jsonl").exists()

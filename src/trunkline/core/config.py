@@ -192,7 +192,31 @@ def parse_header_string(text: str) -> dict[str, str]:
     return headers
 
 
-_TAGGED_UNIONS = {"pagination": {"none", "page", "offset", "next_url", "next_token", "link_header"}}
+_TAGGED_UNIONS = {
+    "pagination": {"none", "page", "offset", "next_url", "next_token", "link_header"},
+    "source": {"path", "file", "inline"},
+    "destinations": {"api", "jsonl", "csv", "parquet", "duckdb", "postgres"},
+}
+"""The tags pydantic puts in an error's location after a tagged field (or after an item's index)."""
+
+
+_DOCS = {
+    "source": "docs/configuration.md",
+    "credential": "docs/configuration.md",
+    "destination": "docs/destinations.md",
+    "flow": "docs/flows.md",
+    "output": "docs/data-destinations.md",
+}
+"""Where each kind of file's keys are documented, by the root of the config path."""
+
+
+def _is_union_tag(parts: list[str], index: int) -> bool:
+    """Whether ``parts[index]`` is the tag of a tagged union (``pagination.page.size``,
+    ``destinations.0.jsonl.path``) rather than a key the user wrote."""
+    field = parts[index - 1] if index > 0 else None
+    if field is not None and field.isdigit() and index > 1:
+        field = parts[index - 2]
+    return field in _TAGGED_UNIONS and parts[index] in _TAGGED_UNIONS[field]
 
 
 def config_error_from(error: ValidationError, root: str) -> ConfigError:
@@ -200,22 +224,21 @@ def config_error_from(error: ValidationError, root: str) -> ConfigError:
     first = error.errors()[0]
     parts = [str(part) for part in first["loc"] if not str(part).startswith("function-")]
     # a discriminated union puts the tag in the location (pagination.page.size): users wrote pagination.size
-    parts = [part for index, part in enumerate(parts)
-             if not (index > 0 and parts[index - 1] in _TAGGED_UNIONS and part in _TAGGED_UNIONS[parts[index - 1]])]
+    parts = [part for index, part in enumerate(parts) if not _is_union_tag(parts, index)]
     location = ".".join(parts)
     path = f"{root}.{location}" if location else root
     kind = first["type"]
     value = first.get("input")
+    docs = _DOCS.get(root.split(".")[0], _DOCS["source"])
     if kind == "extra_forbidden":
-        return ConfigError(path, "is not a known key",
-                           fix="remove it or check its spelling against docs/configuration.md")
+        return ConfigError(path, "is not a known key", fix=f"remove it or check its spelling against {docs}")
     if kind == "missing":
         return ConfigError(path, "is required", fix=f"add {location.split('.')[-1]} to the {root} file")
     if kind == "union_tag_invalid":
         expected = first.get("ctx", {}).get("expected_tags", "")
         return ConfigError(path, "has an unknown type", value=_safe_value(value), fix=f"use one of: {expected}")
     message = first["msg"].removeprefix("Value error, ") if kind == "value_error" else first["msg"].lower()
-    return ConfigError(path, message, value=_safe_value(value), fix=_fix_for(kind, first))
+    return ConfigError(path, message, value=_safe_value(value), fix=_fix_for(kind, first, docs))
 
 
 def _safe_value(value: Any) -> Any:
@@ -223,7 +246,7 @@ def _safe_value(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool)) and len(str(value)) < 200 else None
 
 
-def _fix_for(kind: str, detail: Any) -> str:
+def _fix_for(kind: str, detail: Any, docs: str) -> str:
     ctx = detail.get("ctx", {})
     if kind == "literal_error":
         return f"use one of: {ctx.get('expected', '')}"
@@ -232,7 +255,7 @@ def _fix_for(kind: str, detail: Any) -> str:
     if kind == "less_than_equal":
         return f"use a value in the allowed range: {ctx.get('le')} or less"
     if kind.endswith("_parsing") or kind.endswith("_type"):
-        return "use a value of the right type (see docs/configuration.md)"
+        return f"use a value of the right type (see {docs})"
     if kind == "value_error":
-        return "write a value as the message says (docs/configuration.md lists every key)"
-    return "see docs/configuration.md"
+        return f"write a value as the message says ({docs} lists every key)"
+    return f"see {docs}"

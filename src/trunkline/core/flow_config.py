@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from croniter import croniter
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from trunkline.core.config import StrictModel
 
@@ -34,7 +34,11 @@ def parse_duration(text: str | int) -> timedelta:
 
 
 class FileSource(StrictModel):
-    """Records from a file: CSV, JSONL, JSON or Parquet (a CRM export pushed into an API is a flow too)."""
+    """Records from a file: CSV, JSONL, JSON or Parquet (a CRM export pushed into an API is a flow too).
+
+    ``format`` (jsonl, ndjson, json, csv or parquet) defaults to the one the path's suffix names; a
+    relative path starts at the flow file's folder.
+    """
 
     type: Literal["file"]
     path: str
@@ -110,6 +114,20 @@ class Compute(StrictModel):
 Transform = Rename | Exclude | Filter | Compute
 
 
+def _source_kind(value: Any) -> str:
+    """Which form a flow's ``source`` takes: a source file's path, a file of records, or an inline source."""
+    if isinstance(value, FileSource) or (isinstance(value, dict) and value.get("type") == "file"):
+        return "file"
+    return "inline" if isinstance(value, dict) else "path"
+
+
+SourceRef = Annotated[
+    Annotated[str, Tag("path")] | Annotated[FileSource, Tag("file")] | Annotated[dict[str, Any], Tag("inline")],
+    Discriminator(_source_kind),
+]
+"""A flow's source: the path of a source file, an inline source mapping, or ``{type: file, path: …}``."""
+
+
 class FileDestination(StrictModel):
     """Write the run's records to a file (one file per run, named with the run id)."""
 
@@ -166,7 +184,7 @@ class FlowConfig(StrictModel):
     """A flow file."""
 
     name: str
-    source: str | dict[str, Any]
+    source: SourceRef
     transforms: list[Transform] = Field(default_factory=list)
     nexset: str | None = None
     incremental: Incremental | None = None

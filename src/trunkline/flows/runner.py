@@ -28,7 +28,14 @@ from trunkline.connectors.resolve import open_source, resolve_source
 from trunkline.connectors.resolve_destination import load_destination, resolve_destination
 from trunkline.core.config import config_error_from
 from trunkline.core.errors import ConfigError, RetryLaterError
-from trunkline.core.flow_config import ApiDestination, DataDestination, FileDestination, FlowConfig, Incremental
+from trunkline.core.flow_config import (
+    ApiDestination,
+    DataDestination,
+    FileDestination,
+    FileSource,
+    FlowConfig,
+    Incremental,
+)
 from trunkline.core.yamlfile import load_yaml_file
 from trunkline.flows.data_delivery import deliver_to_table, write_file
 from trunkline.flows.ledger_delivery import deliver_with_ledger
@@ -167,9 +174,9 @@ def _source_records(flow: LoadedFlow, home: Path | None, now: datetime, window: 
                     ) -> Iterator[dict[str, Any]]:
     """The source's records for one window (or all), as a synchronous stream."""
     source = flow.config.source
-    if isinstance(source, dict) and source.get("type") == "file":
-        path = Path(source["path"])
-        yield from read_records(path if path.is_absolute() else flow.base_dir / path, source.get("format"))
+    if isinstance(source, FileSource):
+        path = Path(source.path)
+        yield from read_records(path if path.is_absolute() else flow.base_dir / path, source.format)
         return
     raw, name, base_dir = _source_mapping(flow, source)
     if window is not None:
