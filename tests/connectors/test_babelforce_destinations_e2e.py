@@ -167,10 +167,13 @@ def test_sessions_are_created_and_their_variables_updated(bf, tmp_path):
     [captured] = [json.loads(line) for line in (tmp_path / "sessions.jsonl").read_text().splitlines()]
     session_id = captured["body"]["item"]["id"]
     assert captured["input_rows"] == [0]
-    send(bf, tmp_path, "update_session_variables", [{"session_id": session_id, "tier": "gold", "customer": None}],
-         exclude=["session_id"])
+    send(bf, tmp_path, "update_session_variables", [{"session_id": session_id, "tier": "gold", "customer": None}])
     variables = api(bf).get(f"/api/v2/sessions/{session_id}").json()["item"]["data"]
     assert variables["tier"] == "gold" and "customer" not in variables
+    assert "session_id" not in variables  # it names the session in the URL; by default it is no variable
+    send(bf, tmp_path, "update_session_variables", [{"session_id": session_id, "channel": "web"}], exclude=[])
+    variables = api(bf).get(f"/api/v2/sessions/{session_id}").json()["item"]["data"]
+    assert variables["channel"] == "web" and variables["session_id"] == session_id  # exclude: [] sends it all
 
 
 def test_send_sms_submit_task_start_sync_and_scim(bf, tmp_path):

@@ -98,6 +98,8 @@ class Template(StrictModel):
     validate_records: RecordRules | None = Field(default=None, alias="validate")
     rate_limits: list[RateLimit] = Field(default_factory=list)
     upsert: str | None = None
+    exclude: list[str] = Field(default_factory=list)
+    """Record fields a destination template leaves out of the body by default (the URL still sees them)."""
 
     @field_validator("id")
     @classmethod
@@ -225,6 +227,8 @@ def expand_destination_template(
     }
     if template.validate_records is not None:
         expanded["validate"] = template.validate_records.model_dump()
+    if template.exclude:
+        expanded["exclude"] = list(template.exclude)
     return expanded
 
 

@@ -237,8 +237,14 @@ def config_error_from(error: ValidationError, root: str) -> ConfigError:
     if kind == "union_tag_invalid":
         expected = first.get("ctx", {}).get("expected_tags", "")
         return ConfigError(path, "has an unknown type", value=_safe_value(value), fix=f"use one of: {expected}")
-    message = first["msg"].removeprefix("Value error, ") if kind == "value_error" else first["msg"].lower()
+    message = first["msg"].removeprefix("Value error, ") if kind == "value_error" else _lower_first(first["msg"])
     return ConfigError(path, message, value=_safe_value(value), fix=_fix_for(kind, first, docs))
+
+
+def _lower_first(message: str) -> str:
+    """Pydantic's sentence with its first letter lowered (it follows a config path); the values it quotes
+    keep their case (``'POST'``)."""
+    return message[:1].lower() + message[1:]
 
 
 def _safe_value(value: Any) -> Any:
