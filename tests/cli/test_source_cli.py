@@ -146,3 +146,24 @@ def test_every_missing_required_parameter_is_named_at_once(tmp_path, env, babelf
     result = run_cli("source", "show", str(source), env=env, expect_exit=2)
     assert "source.params.start_date: is required by template list_call_records (so is end_date)" in result.stderr
     assert "set start_date:" in result.stderr and "set end_date:" in result.stderr
+
+
+@pytest.mark.parametrize(("credential", "url", "expected"), [
+    ({"username": "manager@example.com"}, "/api/v2/queues",
+     "credential.password: username and password are both required"),
+    ({"access_id": "0123456789abcdef"}, "/api/v2/queues", "credential.access_token: access_id and access_token"),
+    ({"username": "manager@example.com", "password": "x", "token": "y"}, "/api/v2/queues",
+     "credential.auth: the credential has the fields of more than one way to sign in (username/password and token)"),
+    ({"username": "manager@example.com", "password": "x"}, "api/v2/queues",
+     "source.url: must start with http:// or https://, or with / to use the credential's base_url"),
+    ({"username": "manager@example.com", "password": "x"}, "{now}", "url: is not an http:// or https:// URL"),
+])
+def test_a_source_that_cannot_sign_in_or_has_no_http_url_is_a_config_error_before_any_request(
+        tmp_path, env, babelforce_emulator, credential, url, expected):
+    source = tmp_path / "half.yaml"
+    source.write_text(yaml.safe_dump({
+        "credential": {"service": "babelforce", "base_url": babelforce_emulator.base_url, **credential}, "url": url,
+    }))
+    result = run_cli("source", "test", str(source), env=env, expect_exit=2)
+    assert expected in result.stderr
+    assert "retried" not in result.stderr

@@ -55,20 +55,27 @@ class Credential(StrictModel):
         return value.rstrip("/") if value else value
 
     def resolved_auth(self) -> str:
-        """The authentication method, given or inferred from the fields present."""
+        """The authentication method, given or inferred from the fields present.
+
+        Half of a pair (a username without its password, an access id without its token) still names
+        its method, so that the missing half is reported rather than the requests going out unsigned;
+        fields of two methods are refused rather than one of them ignored.
+        """
         if self.auth:
             return self.auth
-        if self.username and self.password:
-            return "oauth_password"
-        if self.access_id and self.access_token:
-            return "access_headers"
-        if self.token:
-            return "bearer"
-        if self.api_key:
-            return "api_key"
-        if self.headers:
-            return "headers"
-        return "none"
+        given = {
+            "oauth_password": ("username", "password"),
+            "access_headers": ("access_id", "access_token"),
+            "bearer": ("token",),
+            "api_key": ("api_key",),
+            "headers": ("headers",),
+        }
+        methods = [method for method, names in given.items() if any(getattr(self, name) for name in names)]
+        if len(methods) > 1:
+            fields = " and ".join("/".join(given[method]) for method in methods)
+            raise ConfigError("credential.auth", f"the credential has the fields of more than one way to sign in "
+                              f"({fields})", fix=f"keep the fields of one, or choose with auth: {' or '.join(methods)}")
+        return methods[0] if methods else "none"
 
 
 class NoPagination(StrictModel):
@@ -176,6 +183,14 @@ class SourceConfig(StrictModel):
     @classmethod
     def _method_upper(cls, value: Any) -> Any:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("url")
+    @classmethod
+    def _url_is_http_or_path(cls, value: str) -> str:
+        """A full http(s) URL, a path for the credential's base_url, or a macro that renders to one."""
+        if not value.strip().lower().startswith(("http://", "https://", "/", "{")):
+            raise ValueError("must start with http:// or https://, or with / to use the credential's base_url")
+        return value
 
 
 def parse_header_string(text: str) -> dict[str, str]:

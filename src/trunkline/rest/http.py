@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
-from trunkline.core.errors import AuthError, HttpError, RetryLaterError
+from trunkline.core.errors import AuthError, ConfigError, HttpError, RetryLaterError
 from trunkline.rest.auth import AuthProvider, NoAuth, origin_of
 
 log = logging.getLogger("trunkline.http")
@@ -144,7 +144,9 @@ class HttpClient:
         """Send one request with auth and retries; return the 2xx/3xx/4xx response or raise HttpError.
 
         4xx answers other than 401 and 429 are returned, not raised: the caller knows what they mean.
+        A URL that is not http(s) is a ConfigError at once: no retry can make it work.
         """
+        _check_scheme(url)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.retry.attempts),
             wait=self._wait,
@@ -285,3 +287,15 @@ class HttpClient:
         self.stats.retries += 1
         exception = state.outcome.exception() if state.outcome else None
         log.info("retrying after: %s", exception)
+
+
+def _check_scheme(url: str) -> None:
+    """Refuse a URL that HTTP cannot fetch (``api/v2/agents``, ``ftp://…``, a macro that rendered to text)."""
+    try:
+        scheme = httpx.URL(url).scheme
+    except httpx.InvalidURL:
+        scheme = ""
+    if scheme not in ("http", "https"):
+        raise ConfigError("url", "is not an http:// or https:// URL", value=url,
+                          fix="write the full URL (https://…), or a path starting with / to use the credential's "
+                              "base_url")
