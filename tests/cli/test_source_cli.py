@@ -167,3 +167,11 @@ def test_a_source_that_cannot_sign_in_or_has_no_http_url_is_a_config_error_befor
     result = run_cli("source", "test", str(source), env=env, expect_exit=2)
     assert expected in result.stderr
     assert "retried" not in result.stderr
+
+
+def test_a_key_written_twice_in_a_file_is_refused_with_both_lines(tmp_path, env):
+    source = tmp_path / "twice.yaml"
+    source.write_text("url: http://127.0.0.1:9/first\nheaders: {Accept: application/json}\nurl: http://127.0.0.1:9/second\n")
+    result = run_cli("source", "show", str(source), env=env, expect_exit=2)
+    assert "writes the key 'url' twice in one mapping (lines 1 and 3)" in result.stderr
+    assert "second" not in result.stdout

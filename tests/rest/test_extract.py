@@ -196,7 +196,9 @@ def test_path_of_the_wrong_kind_says_so() -> None:
 @pytest.mark.parametrize(
     ("content", "content_type", "problem"),
     [
-        (b"<html><body>Please log in", "text/html", "response is not valid XML"),
+        (b"<html><body>Please log in", "text/html", "response is a web page (text/html)"),
+        (b"<html><body>Please log in</body></html>", "text/html; charset=utf-8", "response is a web page (text/html)"),
+        (b"<response><data>1</data", "text/xml", "response is not valid XML"),
         (b"{'single': 'quotes'}", "application/json", "response is not valid JSON"),
         (b"Service Unavailable", None, "response is neither JSON nor XML"),
     ],

@@ -30,7 +30,11 @@ def load_yaml_file(path: Path, *, root: str) -> dict[str, Any]:
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(root, f"cannot read {str(path)!r}: {error}", fix="check the file") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - a SafeLoader that refuses repeated keys
+    except _RepeatedKey as repeated:
+        raise ConfigError(root, f"{path} writes the key {repeated.key!r} twice in one mapping (lines "
+                          f"{repeated.first} and {repeated.second}); YAML would keep the second without a word",
+                          fix="keep one of them") from None
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -39,6 +43,37 @@ def load_yaml_file(path: Path, *, root: str) -> dict[str, Any]:
         raise ConfigError(root, f"{path} must hold a YAML mapping (key: value lines)",
                           fix="see docs/configuration.md for the file's keys")
     return expand_env(dict(document), root)
+
+
+class _RepeatedKey(Exception):
+    """A mapping of the file names one key twice."""
+
+    def __init__(self, key: object, first: int, second: int) -> None:
+        super().__init__(key)
+        self.key, self.first, self.second = key, first, second
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, except that a key written twice in one mapping is an error, not a silent override
+    (keys brought in by a ``<<`` merge may still be overridden, as YAML means them to be)."""
+
+
+def _unique_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode) -> dict[Any, Any]:
+    lines: dict[Any, int] = {}
+    for key_node, _ in node.value:
+        if key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str | int | float | bool):
+            continue
+        line = key_node.start_mark.line + 1
+        if key in lines:
+            raise _RepeatedKey(key, lines[key], line)
+        lines[key] = line
+    return loader.construct_mapping(node, deep=True)
+
+
+_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _unique_mapping)
 
 
 def expand_env(value: Any, where: str, environ: Mapping[str, str] | None = None) -> Any:

@@ -71,10 +71,14 @@ def parse_body(content: bytes, content_type: str | None, response_format: Respon
     """Parse ``content`` as JSON or XML.
 
     With ``auto`` the content type decides (``application/json``, ``*+json``, ``text/xml``,
-    ``*+xml``...); otherwise a body starting with ``<`` is XML and anything else JSON.
+    ``*+xml``...); otherwise a body starting with ``<`` is XML and anything else JSON. An HTML page
+    (``text/html``) is refused: it is what a sign-in page or a wrong URL answers, never the data.
     Raises ``ResponseFormatError`` (with an excerpt of the body) when the body cannot be parsed.
     """
     stripped = content.removeprefix(_BOM).lstrip()
+    if response_format == "auto" and _media_type(content_type) == "text/html":
+        raise _format_error("response is a web page (text/html), not data: often a sign-in page or a wrong URL",
+                            content, content_type)
     kind = _kind(stripped, content_type, response_format)
     if not stripped:
         return ParsedBody(kind, None)
@@ -252,12 +256,17 @@ def _kind(stripped: bytes, content_type: str | None, response_format: ResponseFo
 
 def _declared_kind(content_type: str | None) -> Literal["json", "xml"] | None:
     """The format a Content-Type header declares, if it declares JSON or XML."""
-    media = (content_type or "").split(";", 1)[0].strip().lower()
+    media = _media_type(content_type)
     if media.endswith(("/json", "+json")):
         return "json"
     if media.endswith(("/xml", "+xml")):
         return "xml"
     return None
+
+
+def _media_type(content_type: str | None) -> str:
+    """The media type of a Content-Type header, lower case, without parameters."""
+    return (content_type or "").split(";", 1)[0].strip().lower()
 
 
 def _parse_xml(content: bytes, content_type: str | None) -> etree._Element:
