@@ -303,3 +303,11 @@ def test_the_generic_rest_service_needs_a_base_url() -> None:
     with pytest.raises(ConfigError) as caught:
         rest.base_url_for(Credential())
     assert caught.value.path == "credential.base_url"
+
+
+def test_a_mistyped_date_macro_is_reported_at_the_parameter_that_holds_it() -> None:
+    with pytest.raises(ConfigError) as caught:
+        expand("list_call_records", {"start_date": "{now-1d}", "end_date": "{now}"})
+    assert caught.value.path == "source.params.start_date"
+    assert "unknown macro {now-1d}" in str(caught.value)
+    assert expand("list_call_records", {"start_date": "{now-1}", "end_date": "{now}"})["query"]

@@ -25,6 +25,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from trunkline.core.config import HttpMethod, NoPagination, Pagination, StrictModel
 from trunkline.core.destination_config import MESSAGE_JSON, ContentFormat, RateLimit, RecordRules
 from trunkline.core.errors import ConfigError
+from trunkline.rest.macros import MacroContext, macro_names, render
 
 ParamType = Literal["string", "integer", "boolean", "datetime"]
 WireFormat = Literal["epoch", "epoch_ms", "iso"]
@@ -310,6 +311,7 @@ def _datetime_value(param: TemplateParam, value: Any, path: str) -> str:
             offset = f"{sign}{amount}" if sign else ""
             return "{now" + offset + "|" + (given_format or wire_format) + "}"
         if _MACRO.search(text):
+            _check_date_macros(text, path)
             return value
         if _INTEGER.match(text):
             return _from_epoch(int(text), wire_format)
@@ -322,6 +324,14 @@ def _datetime_value(param: TemplateParam, value: Any, path: str) -> str:
     if isinstance(value, date):
         return _format_moment(_as_utc(value), wire_format)
     raise ConfigError(path, "is not a date or date-time", value=_shown(value), fix=_DATETIME_FIX)
+
+
+def _check_date_macros(text: str, path: str) -> None:
+    """Render the date macros of a parameter's value now, so that a mistyped one (``{now-1d}``) is reported
+    at the parameter the user wrote rather than at the query or URL key the template puts it in."""
+    for name in macro_names(text):
+        if name.startswith("now"):
+            render("{" + name + "}", MacroContext(now=datetime.now(UTC)), where=path)
 
 
 def _parse_iso(text: str) -> datetime | None:
