@@ -216,3 +216,20 @@ def test_a_misspelt_file_source_or_destination_key_is_named_before_anything_runs
     result = run_cli("flow", "run", str(flow), env=env, expect_exit=2)
     assert expected in result.stderr
     assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_flow_whose_file_broke_is_skipped_and_the_scheduler_runs_the_others(bf, env, tmp_path):
+    list_id = new_list(bf, "healthy list")
+    healthy = write_leads_flow(tmp_path, list_id, 2, schedule="* * * * * */1")
+    broken_folder = tmp_path / "broken"
+    broken_folder.mkdir()
+    broken = write_leads_flow(broken_folder, list_id, 2, name="broken", schedule="* * * * * */1")
+    run_cli("flow", "activate", str(healthy), env=env)
+    run_cli("flow", "activate", str(broken), env=env)
+    broken.write_text(yaml.safe_dump({"name": "broken", "source": "x.yaml", "destinations": [{"type": "ftp"}]}))
+    served = run_cli("serve", "--max-runs", "2", "--tick", "0.2", env=env, timeout=60)
+    assert served.stdout.count("crm-leads: succeeded") == 2
+    assert "flow broken could not start: flow.destinations.0: has an unknown type" in served.stderr
+    assert served.stderr.count("flow broken could not start") <= 3  # once per scheduled second, not every tick
+    refused = run_cli("serve", "--tick", "-1", "--max-runs", "1", env=env, expect_exit=2)
+    assert "Invalid value for '--tick'" in refused.stderr and "internal error" not in refused.stderr

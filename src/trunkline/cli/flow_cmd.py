@@ -179,7 +179,7 @@ def dead_replay(ctx: typer.Context, name: FlowName,
 
 def serve_command(
     ctx: typer.Context,
-    tick: Annotated[float, typer.Option(help="Seconds between checks for due flows.")] = 1.0,
+    tick: Annotated[float, typer.Option(min=0, help="Seconds between checks for due flows.")] = 1.0,
     max_runs: Annotated[int | None, typer.Option("--max-runs", min=1, help="Stop after this many runs.")] = None,
 ) -> None:
     """Run active flows on their schedules until interrupted (Ctrl-C)."""

@@ -40,16 +40,26 @@ def due_flows(store: MetadataStore, now: datetime) -> list[FlowRecord]:
 
 def serve(store: MetadataStore, nexsets: NexsetStore, *, home: Path | None = None, tick: float = 1.0,
           max_runs: int | None = None, on_run: Callable[[RunRecord], None] | None = None) -> int:
-    """Run due flows until interrupted (or ``max_runs`` runs have finished); returns the runs made."""
+    """Run due flows until interrupted (or ``max_runs`` runs have finished); returns the runs made.
+
+    One failing flow never stops the others. A flow that cannot even start (its file is gone or no longer
+    valid, another run of it is live) leaves no run behind, so it is logged and skipped until the next
+    time its schedule names, instead of being tried again at every tick.
+    """
+    if tick < 0:
+        raise ValueError("tick must be zero or more seconds")
     made = 0
+    not_before: dict[str, datetime] = {}
     while max_runs is None or made < max_runs:
-        for flow in due_flows(store, datetime.now(UTC)):
-            loaded = load_flow(Path(flow.path))
-            try:
-                run = asyncio.run(run_flow(loaded, store=store, nexsets=nexsets, home=home))
-            except Exception as error:  # one failing flow must not stop the scheduler; the run records why
-                log.error("flow %s failed: %s", flow.name, error)
-                run = store.list_runs(flow.name, limit=1)[0]
+        now = datetime.now(UTC)
+        for flow in due_flows(store, now):
+            if not_before.get(flow.name, now) > now:
+                continue
+            run = _run_once(flow, store, nexsets, home)
+            if run is None:
+                assert flow.schedule is not None
+                not_before[flow.name] = croniter(flow.schedule, now).get_next(datetime)
+                continue
             made += 1
             if on_run is not None:
                 on_run(run)
@@ -57,3 +67,16 @@ def serve(store: MetadataStore, nexsets: NexsetStore, *, home: Path | None = Non
                 break
         time.sleep(tick)
     return made
+
+
+def _run_once(flow: FlowRecord, store: MetadataStore, nexsets: NexsetStore, home: Path | None) -> RunRecord | None:
+    """Run ``flow`` once; its run record, or None when it could not start (logged with the reason)."""
+    before = store.list_runs(flow.name, limit=1)
+    try:
+        loaded = load_flow(Path(flow.path))
+        return asyncio.run(run_flow(loaded, store=store, nexsets=nexsets, home=home))
+    except Exception as error:  # the run, if it started, records why it failed
+        latest = store.list_runs(flow.name, limit=1)
+        started = bool(latest) and (not before or latest[0].id != before[0].id)
+        log.error("flow %s %s: %s", flow.name, "failed" if started else "could not start", error)
+        return latest[0] if started else None
