@@ -14,6 +14,7 @@ import pytest
 
 from tests.babelforce_access import babelforce_credential
 from trunkline.api import deliver, read_source, run_source, stream_source
+from trunkline.core.errors import AuthError
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.common.fault_profile import FaultProfile
 from trunkline.emulators.server import RunningEmulator, start_in_thread
@@ -108,3 +109,20 @@ def test_an_upsert_whose_create_failed_after_acting_is_sent_again_as_an_update(b
     stored = [item for item in bf.app.state.data.leads_by_list[list_id] if item["uid"] == "upsert-500"]
     assert len(stored) == 1 and stored[0]["rank"] == 4
     assert ("PUT", 200) in [(entry["method"], entry["status"]) for entry in logged(bf)]
+
+
+def test_a_token_endpoint_that_is_briefly_unavailable_is_asked_again(bf):
+    bf.app.state.control.add_fault(status=503, retry_after=0, path_prefix="/oauth/", count=2)
+    records = read_source(agents_source(bf), retry=QUICK)
+    assert len(records) == len(bf.app.state.data.agents)
+    grants = [entry["status"] for entry in logged(bf) if entry["path"] == "/oauth/token"]
+    assert grants == [503, 503, 200]
+
+
+def test_a_token_endpoint_that_stays_unavailable_is_not_called_a_wrong_password(bf):
+    bf.app.state.control.add_fault(status=503, retry_after=0, path_prefix="/oauth/", count=10)
+    with pytest.raises(AuthError) as failed:
+        read_source(agents_source(bf), retry=QUICK)
+    assert "the token endpoint is unavailable; the username/password was not checked" in str(failed.value)
+    assert "refused the username/password" not in str(failed.value)
+    assert [entry["status"] for entry in logged(bf) if entry["path"] == "/oauth/token"] == [503] * 4

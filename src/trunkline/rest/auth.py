@@ -7,7 +7,9 @@ Providers:
 - ``oauth_password``: OAuth2 password grant (``POST {base}/oauth/token`` form fields), bearer token
   cached and refreshed shortly before it expires (``expires_in``, 12 hours on Babelforce), and once
   more when the service answers 401. Grants happen behind a lock: requests in flight together that
-  meet an expired token get one new token between them, not one each.
+  meet an expired token get one new token between them, not one each. A token endpoint that cannot
+  answer (lost connection, 429, 5xx) is asked again, up to 4 times; only its refusal (400, 401…) means
+  the username/password is wrong, and only that is remembered for the rest of the run.
 - ``access_headers``: Babelforce's ``X-Auth-Access-Id`` / ``X-Auth-Access-Token`` pair.
 - ``bearer``: a fixed ``Authorization: Bearer`` token; ``api_key``: a fixed key in a named header;
   ``headers``: a fixed set of headers.
@@ -23,6 +25,7 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 import httpx
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from trunkline.core.config import Credential
 from trunkline.core.errors import AuthError, ConfigError
@@ -31,6 +34,10 @@ from trunkline.core.errors import AuthError, ConfigError
 REFRESH_MARGIN_SHARE = 0.05
 #: Lifetime assumed when the token response carries no ``expires_in``.
 DEFAULT_TOKEN_LIFETIME = 3600.0
+#: Tries of a token grant the service could not answer (lost connection, 429, 5xx), and the longest wait between.
+TOKEN_ATTEMPTS = 4
+TOKEN_MAX_WAIT = 30.0
+_BUSY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 def origin_of(url: str) -> str:
@@ -122,13 +129,7 @@ class OAuthPasswordAuth:
         form = {"grant_type": "password", "username": self.username, "password": self.password}
         if self.client_id:
             form["client_id"] = self.client_id
-        try:
-            response = await client.post(self.token_url, data=form, headers={"Accept": "application/json"})
-        except httpx.HTTPError as error:
-            raise AuthError(
-                f"cannot reach the token endpoint ({type(error).__name__})", method="POST", url=self.token_url,
-                fix="check the credential's base_url or environment and that the service is reachable",
-            ) from None
+        response = await self._post_token(client, form)
         if response.status_code != 200:
             self._refused = AuthError(
                 "the service refused the username/password", method="POST", url=self.token_url,
@@ -145,6 +146,62 @@ class OAuthPasswordAuth:
         self._lifetime = float(payload.get("expires_in") or DEFAULT_TOKEN_LIFETIME)
         self._expires_at = self.clock() + self._lifetime
         self.grants += 1
+
+
+    async def _post_token(self, client: httpx.AsyncClient, form: dict[str, str]) -> httpx.Response:
+        """POST the grant; a lost connection, a 429 or a 5xx is tried again (asking for a token twice does no
+        harm), waiting as ``Retry-After`` says up to :data:`TOKEN_MAX_WAIT` seconds. Any other answer is
+        returned: only the service's own refusal means the username/password is wrong."""
+        retrying = AsyncRetrying(stop=stop_after_attempt(TOKEN_ATTEMPTS), wait=_token_wait,
+                                 retry=retry_if_exception_type(_TokenEndpointBusy), reraise=True)
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._post_token_once(client, form)
+        except _TokenEndpointBusy as busy:
+            raise busy.error from None
+        raise AssertionError("unreachable: tenacity either returns or raises")  # pragma: no cover
+
+    async def _post_token_once(self, client: httpx.AsyncClient, form: dict[str, str]) -> httpx.Response:
+        try:
+            response = await client.post(self.token_url, data=form, headers={"Accept": "application/json"})
+        except httpx.HTTPError as error:
+            raise _TokenEndpointBusy(AuthError(
+                f"cannot reach the token endpoint ({type(error).__name__})", method="POST", url=self.token_url,
+                fix="check the credential's base_url or environment and that the service is reachable",
+            ), None) from None
+        if response.status_code in _BUSY_STATUSES:
+            raise _TokenEndpointBusy(AuthError(
+                "the token endpoint is unavailable; the username/password was not checked", method="POST",
+                url=self.token_url, status=response.status_code, body_excerpt=_oauth_error(response),
+                fix="try again later",
+            ), _retry_after(response))
+        return response
+
+
+class _TokenEndpointBusy(Exception):
+    """The token endpoint could not answer now (lost connection, 429, 5xx): worth another try."""
+
+    def __init__(self, error: AuthError, retry_after: float | None) -> None:
+        super().__init__(str(error))
+        self.error, self.retry_after = error, retry_after
+
+
+def _token_wait(state: RetryCallState) -> float:
+    """The service's ``Retry-After`` (capped at :data:`TOKEN_MAX_WAIT`), else 0.5, 1, 2… seconds."""
+    outcome = state.outcome
+    busy = outcome.exception() if outcome is not None else None
+    if isinstance(busy, _TokenEndpointBusy) and busy.retry_after is not None:
+        return min(busy.retry_after, TOKEN_MAX_WAIT)
+    return min(0.5 * 2 ** (state.attempt_number - 1), TOKEN_MAX_WAIT)
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    """``Retry-After`` in seconds when the service gave it as a number."""
+    try:
+        return max(0.0, float(response.headers.get("Retry-After", "")))
+    except ValueError:
+        return None
 
 
 def _oauth_error(response: httpx.Response) -> str:
