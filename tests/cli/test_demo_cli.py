@@ -22,15 +22,18 @@ def test_demo_fetches_agents_call_records_and_leads_and_shows_them(tmp_path):
         assert "password: ${" in (workdir / source).read_text()  # the secret comes from the environment
 
 
-def test_demo_runs_the_two_flows_and_shows_their_results(tmp_path):
+def test_demo_runs_the_two_flows_and_shows_their_results_every_time_it_runs(tmp_path):
     workdir = tmp_path / "demo"
-    result = run_cli("demo", "--workdir", str(workdir), env={"TRUNKLINE_HOME": str(tmp_path / "home")}, columns=200)
-    text = " ".join(result.stdout.split())
-    assert "flow calls-to-duckdb" in text and "flow leads-to-dialer" in text
-    calls = re.search(r"succeeded: fetched (\d+) records in [45] window\(s\) → duckdb:calls: \1 records", text)
-    assert calls is not None and int(calls.group(1)) > 0
-    assert "dialer: 25 records, 25 acknowledged" in text
-    assert "now holds 25 CRM leads" in text
-    assert "GROUP BY type, state" in text
-    for name in ("calls-to-duckdb.yaml", "leads-to-dialer.yaml", "crm-leads.csv", "warehouse.duckdb"):
-        assert (workdir / name).is_file()
+    for _ in range(2):  # a second run meets a new emulator: nothing of the first run's state may leak into it
+        result = run_cli("demo", "--workdir", str(workdir), env={"TRUNKLINE_HOME": str(tmp_path / "home")},
+                         columns=200)
+        text = " ".join(result.stdout.split())
+        assert "flow calls-to-duckdb" in text and "flow leads-to-dialer" in text
+        calls = re.search(r"succeeded: fetched (\d+) records in [45] window\(s\) → duckdb:calls: \1 records", text)
+        assert calls is not None and int(calls.group(1)) > 0
+        assert "dialer: 25 records, 25 acknowledged" in text
+        assert "now holds 25 CRM leads" in text
+        assert "GROUP BY type, state" in text
+        for name in ("calls-to-duckdb.yaml", "leads-to-dialer.yaml", "crm-leads.csv", "warehouse.duckdb"):
+            assert (workdir / name).is_file()
+    assert not (tmp_path / "home").exists()  # the user's own home is left alone
