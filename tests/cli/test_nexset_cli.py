@@ -85,3 +85,12 @@ def test_clear_errors(home: Path, tmp_path: Path) -> None:
     bad = run_cli("--home", str(home), "nexset", "export", "calls", "--output", str(tmp_path / "x.xlsx"),
                   expect_exit=2)
     assert "unknown file format" in bad.stderr and not (tmp_path / "x.xlsx").exists()
+
+
+def test_exporting_a_run_the_nexset_does_not_hold_names_the_runs_it_does(home: Path, tmp_path: Path) -> None:
+    output = tmp_path / "nothing.jsonl"
+    refused = run_cli("--home", str(home), "nexset", "export", "calls", "-o", str(output), "--run", "run-3",
+                      expect_exit=2)
+    assert "--run: names no run with records in nexset calls (got 'run-3')" in refused.stderr
+    assert "run-2, run-1" in refused.stderr
+    assert not output.exists()

@@ -233,3 +233,14 @@ def test_a_flow_whose_file_broke_is_skipped_and_the_scheduler_runs_the_others(bf
     assert served.stderr.count("flow broken could not start") <= 3  # once per scheduled second, not every tick
     refused = run_cli("serve", "--tick", "-1", "--max-runs", "1", env=env, expect_exit=2)
     assert "Invalid value for '--tick'" in refused.stderr and "internal error" not in refused.stderr
+
+
+def test_activating_reads_the_files_schedule_and_registers_nothing_without_one(bf, env, tmp_path):
+    flow = write_leads_flow(tmp_path, new_list(bf, "unscheduled"), 1)
+    assert "flow.schedule: is needed" in run_cli("flow", "activate", str(flow), env=env, expect_exit=2).stderr
+    assert json.loads(run_cli("flow", "status", "--json", env=env).stdout) == []
+    write_leads_flow(tmp_path, new_list(bf, "scheduled"), 1, schedule="0 * * * *")
+    run_cli("flow", "activate", str(flow), env=env)
+    write_leads_flow(tmp_path, new_list(bf, "rescheduled"), 1, schedule="30 2 * * *")
+    run_cli("flow", "activate", "crm-leads", env=env)  # by name: the file's schedule as it is now
+    assert json.loads(run_cli("flow", "status", "crm-leads", "--json", env=env).stdout)[0]["schedule"] == "30 2 * * *"

@@ -66,16 +66,14 @@ def activate(ctx: typer.Context, flow: Annotated[str, typer.Argument(
     with store:
         if Path(flow).is_file():
             loaded = load_flow(Path(flow))
-            store.register_flow(loaded.name, str(loaded.path), loaded.config.schedule)
-            name = loaded.name
         else:
             _known(store, flow)
             loaded = load_flow(Path(store.get_flow(flow).path))
-            name = flow
         if not loaded.config.schedule:
             raise ConfigError("flow.schedule", "is needed to activate a flow",
                               fix="add schedule: \"*/15 * * * *\" to the flow file, or run it with trunkline flow run")
-        record = store.set_active(name, True)
+        store.register_flow(loaded.name, str(loaded.path), loaded.config.schedule)  # the file's schedule, as it is now
+        record = store.set_active(loaded.name, True)
         due = next_due(record, store)
     console.print(f"{record.name} is active ({record.schedule}); next run {due:%Y-%m-%d %H:%M:%S} UTC",
                   highlight=False)

@@ -131,13 +131,24 @@ class NexsetStore:
     ) -> ExportResult:
         """Write the records of the nexset ``name`` to ``output`` (.jsonl, .csv or .parquet, or ``format``).
 
-        The file appears only once complete (see :mod:`trunkline.sinks.files`).
+        The file appears only once complete (see :mod:`trunkline.sinks.files`). A ``run_id`` that no part
+        holds is a ConfigError listing the runs that have records: a mistyped id must not look like an
+        empty export.
         """
+        if run_id is not None:
+            self._check_run(name, run_id)
         records = self.read(name, run_id=run_id, lineage=lineage)
         with open_writer(Path(output), format) as writer:
             for record in records:
                 writer.write(record)
         return ExportResult(nexset=name, output=Path(output), records=writer.count)
+
+    def _check_run(self, name: str, run_id: str) -> None:
+        runs = list(dict.fromkeys(part.run_id for part in reversed(list_parts(self._existing(name)))))
+        if run_id not in runs:
+            known = ", ".join(runs[:5]) + (", …" if len(runs) > 5 else "") if runs else "none yet"
+            raise ConfigError("--run", f"names no run with records in nexset {name}", value=run_id,
+                              fix=f"use the id of one of its runs (newest first: {known})")
 
     def delete(self, name: str) -> None:
         """Delete the nexset ``name`` and everything in it (it disappears from listings at once)."""
