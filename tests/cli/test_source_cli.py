@@ -175,3 +175,11 @@ def test_a_key_written_twice_in_a_file_is_refused_with_both_lines(tmp_path, env)
     result = run_cli("source", "show", str(source), env=env, expect_exit=2)
     assert "writes the key 'url' twice in one mapping (lines 1 and 3)" in result.stderr
     assert "second" not in result.stdout
+
+
+def test_a_header_string_that_cannot_be_split_names_source_headers_and_the_mapping_form(tmp_path, env):
+    source = tmp_path / "headers.yaml"
+    source.write_text(yaml.safe_dump({"url": "http://127.0.0.1:9/x", "headers": "X-List:a,b"}))
+    result = run_cli("source", "show", str(source), env=env, expect_exit=2)
+    assert "source.headers: each header must be written name:value, and 'b' is not" in result.stderr
+    assert "write headers as a YAML mapping" in result.stderr

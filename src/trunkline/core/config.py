@@ -194,14 +194,19 @@ class SourceConfig(StrictModel):
 
 
 def parse_header_string(text: str) -> dict[str, str]:
-    """Parse the seed's ``header1:value1,header2:value2`` form into a mapping."""
+    """Parse the seed's ``header1:value1,header2:value2`` form into a mapping.
+
+    Raises ``ValueError`` (so that a model's validation names the key it came from, ``source.headers``)
+    when a part is not ``name:value`` — such as the second half of a value that holds a comma.
+    """
     headers: dict[str, str] = {}
     for pair in filter(None, (part.strip() for part in text.split(","))):
         name, sep, value = pair.partition(":")
         if not sep or not name.strip():
-            raise ConfigError(
-                "headers", "each header must be written name:value", value=pair,
-                fix="write headers as 'header1:value1,header2:value2' or as a YAML mapping",
+            raise ValueError(
+                f"each header must be written name:value, and {pair!r} is not; a value that holds a comma "
+                "cannot be written in the name:value,name:value form: write headers as a YAML mapping "
+                "({X-List: 'a,b'})"
             )
         headers[name.strip()] = value.strip()
     return headers
