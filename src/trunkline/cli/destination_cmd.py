@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,11 +15,13 @@ from rich.syntax import Syntax
 
 from trunkline.cli.state import console, err_console, print_json, run_async, show_progress, state_of
 from trunkline.connectors.resolve_destination import ResolvedDestination, effective_destination, load_destination
+from trunkline.core.errors import ConfigError
 from trunkline.flows.destination_jobs import (
     DeliverySummary,
     Exchange,
+    check_output_file,
+    deliver_records,
     preview_destination,
-    run_destination,
     send_test_records,
 )
 from trunkline.readers.files import read_records
@@ -69,12 +73,30 @@ def test(
     limit: Annotated[int, typer.Option("--limit", min=1, help="How many input records to send.")] = 1,
     as_json: JsonFlag = False,
 ) -> None:
-    """Send the first records for real and show each response beside its request (Send Test Data)."""
+    """Send the first records for real and show each response beside its request (Send Test Data).
+
+    Exits 1 when a tested record was not delivered; an input without records is refused (exit 2)."""
     resolved = _load(ctx, destination)
-    exchanges = run_async(send_test_records(resolved, read_records(input_file), limit=limit))
+    records = _not_empty(input_file)
+    exchanges = run_async(send_test_records(resolved, records, limit=limit))
     if as_json:
         print_json([_exchange(exchange) for exchange in exchanges])
-        return
+    else:
+        _print_exchanges(exchanges)
+    _exit_unless_delivered(exchanges)
+
+
+def _not_empty(input_file: Path) -> Iterator[dict[str, Any]]:
+    """The records of ``input_file``; a :class:`ConfigError` when it holds none."""
+    records = read_records(input_file)
+    first = next(records, None)
+    if first is None:
+        raise ConfigError("--input", "has no records", value=str(input_file),
+                          fix="give a file with at least one record to send")
+    return chain([first], records)
+
+
+def _print_exchanges(exchanges: list[Exchange]) -> None:
     for number, exchange in enumerate(exchanges, start=1):
         if exchange.request:
             _print_request(number, exchange.request)
@@ -88,6 +110,17 @@ def test(
                           (f" — {outcome.reason}" if outcome.reason else ""), highlight=False)
 
 
+def _exit_unless_delivered(exchanges: list[Exchange]) -> None:
+    """Exit 1, naming them, when any tested record was not delivered."""
+    outcomes = [outcome for exchange in exchanges for outcome in exchange.outcomes]
+    missed = [outcome for outcome in outcomes if outcome.status != "delivered"]
+    if missed:
+        rows = ", ".join(f"row {outcome.row} {outcome.status}" for outcome in missed)
+        err_console.print(f"[yellow]not delivered[/yellow]: {len(missed)} of {len(outcomes)} tested records "
+                          f"({rows})", highlight=False)
+        raise typer.Exit(1)
+
+
 @app.command("run")
 def run(
     ctx: typer.Context, destination: DestinationFile, input_file: InputFile,
@@ -99,26 +132,50 @@ def run(
         "[default: <capture name>.jsonl beside the destination file].", show_default=False)] = None,
     as_json: JsonFlag = False,
 ) -> None:
-    """Send every input record, with progress and a summary (delivered, failed, invalid, review, held)."""
+    """Send every input record, with progress and a summary (delivered, failed, invalid, review, held, stopped).
+
+    The output files are checked before anything is sent. When an error stops the run, the records not
+    delivered by then are written to the rejects file and counted, then the error is reported (exit 1)."""
     resolved = _load(ctx, destination)
     base = destination.parent
     rejects = rejects or base / f"{resolved.name}.rejected.jsonl"
     if resolved.config.capture_responses and responses is None:
         responses = base / f"{resolved.config.capture_responses}.jsonl"
+    _check_outputs(input_file, rejects, responses)
     summary = _run_with_progress(resolved, input_file, rejects, responses)
     if as_json:
         print_json(summary.as_dict())
     else:
         _print_summary(summary)
+    if summary.stopped_by is not None:
+        raise summary.stopped_by
     if summary.records and summary.outcomes["delivered"] < summary.records:
         raise typer.Exit(1)
+
+
+def _check_outputs(input_file: Path, rejects: Path, responses: Path | None) -> None:
+    """Refuse, before anything is sent, output files that cannot be written or would overwrite another."""
+    outputs = {"--rejects": rejects, **({"--responses": responses} if responses is not None else {})}
+    for option, path in outputs.items():
+        check_output_file(path, option)
+        if _same_file(path, input_file):
+            raise ConfigError(option, "is the input file: it would be overwritten while it is read",
+                              value=str(path), fix=f"write {option} to another file")
+    if responses is not None and _same_file(rejects, responses):
+        raise ConfigError("--responses", "is the rejects file too", value=str(responses),
+                          fix="give --rejects and --responses different files")
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    """Whether two paths name the same file (symbolic links and ``..`` resolved)."""
+    return one.resolve() == other.resolve()
 
 
 def _run_with_progress(resolved: ResolvedDestination, input_file: Path, rejects: Path, responses: Path | None
                        ) -> DeliverySummary:
     records = read_records(input_file)
     if not show_progress():
-        return run_async(run_destination(resolved, records, rejects=rejects, responses=responses))
+        return run_async(deliver_records(resolved, records, rejects=rejects, responses=responses))
     with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"),
                   TextColumn("{task.fields[records]:,} records · {task.fields[delivered]:,} delivered · "
                              "{task.fields[problems]:,} not delivered · {task.fields[requests]:,} requests"),
@@ -130,17 +187,22 @@ def _run_with_progress(resolved: ResolvedDestination, input_file: Path, rejects:
             progress.update(task, records=summary.records, delivered=delivered,
                             problems=summary.records - delivered, requests=summary.requests)
 
-        return run_async(run_destination(resolved, records, rejects=rejects, responses=responses,
+        return run_async(deliver_records(resolved, records, rejects=rejects, responses=responses,
                                          on_progress=update))
 
 
 def _print_summary(summary: DeliverySummary) -> None:
     counts = summary.outcomes
     colour = "green" if counts["delivered"] == summary.records else "yellow"
+    word = "done"
+    stopped = ""
+    if summary.stopped_by is not None:
+        colour, word = "red", "stopped"
+        stopped = f", {summary.stopped:,} stopped before delivery"
     console.print(
-        f"[{colour}]done[/{colour}] {summary.destination}: {summary.records:,} records — "
+        f"[{colour}]{word}[/{colour}] {summary.destination}: {summary.records:,} records — "
         f"{counts['delivered']:,} delivered, {counts['failed']:,} failed, {counts['invalid']:,} invalid, "
-        f"{counts['review']:,} to review, {counts['held']:,} held; {summary.requests:,} requests "
+        f"{counts['review']:,} to review, {counts['held']:,} held{stopped}; {summary.requests:,} requests "
         f"({summary.retries} retried), {summary.seconds:.2f}s", highlight=False)
     if summary.rejects:
         console.print(f"not delivered, with reasons: {summary.rejects}", highlight=False)

@@ -1,8 +1,9 @@
 """Destination jobs: preview the requests records turn into, send a test, or deliver a whole file.
 
 Every input record ends in the summary under exactly one outcome (delivered, invalid, failed,
-review, held); every record that is not delivered is written to the rejects file with its reason,
-so nothing is dropped silently. With ``capture_responses``, every response lands as a record linked
+review, held, or stopped when an error stopped the run before it was delivered); every record that is
+not delivered is written to the rejects file with its reason, in input order, so nothing is dropped
+silently. With ``capture_responses``, every response lands as a record linked
 to the input rows that caused it. ``destination test`` sends its few records one at a time; a run sends
 up to ``concurrency`` requests at once (see ``send_window``).
 """
@@ -10,6 +11,7 @@ up to ``concurrency`` requests at once (see ``send_window``).
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -18,32 +20,41 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from trunkline.connectors.resolve_destination import ResolvedDestination, open_destination
+from trunkline.core.errors import ConfigError, HttpError, RetryLaterError, TrunklineError
 from trunkline.flows.send_window import SendWindow, Sent
 from trunkline.rest.destination import Delivery, InputRecord, PlannedRequest, RecordOutcome
 from trunkline.rest.http import HttpClient, RetryPolicy
 
 OUTCOMES = ("delivered", "invalid", "failed", "review", "held")
+#: What a record is counted as when an error stopped the run before it was delivered (not sent, or sent
+#: in the request that met the error); a standalone run has no ledger to resume from.
+STOPPED = "stopped"
 ProgressCallback = Callable[["DeliverySummary"], None]
 
 
 @dataclass
 class DeliverySummary:
-    """What a destination run did: every input record is counted under one outcome."""
+    """What a destination run did: every input record is counted once, under one outcome or as ``stopped``."""
 
     destination: str
     records: int = 0
     requests: int = 0
     retries: int = 0
     outcomes: dict[str, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    #: Records not delivered because an error stopped the run first (see ``stopped_by``).
+    stopped: int = 0
     seconds: float = 0.0
     rejects: str | None = None
     responses: str | None = None
+    #: The error that stopped the run before every record was sent, if one did.
+    stopped_by: HttpError | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The summary as plain data (``--json``)."""
         return {"destination": self.destination, "records": self.records, "requests": self.requests,
-                "retries": self.retries, **self.outcomes, "seconds": round(self.seconds, 3),
-                "rejects": self.rejects, "responses": self.responses}
+                "retries": self.retries, **self.outcomes, STOPPED: self.stopped, "seconds": round(self.seconds, 3),
+                "rejects": self.rejects, "responses": self.responses,
+                "error": str(self.stopped_by) if self.stopped_by is not None else None}
 
 
 @dataclass
@@ -115,37 +126,193 @@ async def run_destination(
     """Deliver every record; write rejects (and captured responses) as JSON lines; return the summary.
 
     Up to the destination's ``concurrency`` requests are in flight at once; everything is recorded in
-    input order all the same."""
+    input order all the same. An error that stops the run is raised once every record is accounted for
+    (see :func:`deliver_records`)."""
+    summary = await deliver_records(resolved, records, rejects=rejects, responses=responses, now=now, retry=retry,
+                                    on_progress=on_progress)
+    if summary.stopped_by is not None:
+        raise summary.stopped_by
+    return summary
+
+
+async def deliver_records(
+    resolved: ResolvedDestination, records: Iterable[dict[str, Any]], *, rejects: Path, responses: Path | None = None,
+    now: datetime | None = None, retry: RetryPolicy | None = None, on_progress: ProgressCallback | None = None,
+) -> DeliverySummary:
+    """Like :func:`run_destination`, but an error that stops the run is returned in the summary, not raised.
+
+    Both output paths are checked before anything is sent. When an HTTP error stops the run (the
+    credential refused, the service asks to wait longer than allowed), the requests in flight are
+    finished and recorded, and every input record not delivered by then goes to the rejects file as
+    ``stopped``, in input order; ``summary.stopped_by`` is that error, its fix saying what to do without
+    a ledger."""
+    check_output_file(rejects, "rejects")
+    if responses is not None:
+        check_output_file(responses, "responses")
     summary = DeliverySummary(destination=resolved.name)
     started = time.monotonic()
     with _LazyJsonl(rejects) as rejected, _LazyJsonl(responses) as captured:
         async with open_destination(resolved, now=now, retry=retry) as (engine, client):
+            book = _Book(summary, rejected, client.redact, lambda: _progress(summary, client, started, on_progress))
+            rows = numbered(records)
 
             def record(sent: Sent) -> None:
                 for delivery in sent.deliveries:
-                    _count(summary, delivery, rejected)
+                    book.settle(delivery.outcomes)
                     if responses is not None and delivery.request.entries:
                         captured.write(_capture(resolved, client, delivery))
-                _fill(summary, client, started)
-                if on_progress is not None:
-                    on_progress(summary)
+                if sent.error is not None and isinstance(sent.item, PlannedRequest):
+                    book.met_error(sent.item, sent.error)
+                book.progress()
 
-            async with SendWindow(engine, client, limit=resolved.config.concurrency, on_result=record) as window:
-                for item in engine.plan(numbered(records)):
-                    await window.put(item)
+            try:
+                async with SendWindow(engine, client, limit=resolved.config.concurrency,
+                                      on_result=record) as window:
+                    for item in engine.plan(book.reading(rows)):
+                        await window.put(item)
+            except HttpError as error:  # the credential refused, a Retry-After too long, a hook's request
+                summary.stopped_by = _standalone(error, rejects)
+                book.stop(summary.stopped_by, rows)
+            book.finish()
             _fill(summary, client, started)
         summary.rejects = str(rejects) if rejected.opened else None
         summary.responses = str(responses) if captured.opened else None
     return summary
 
 
-def _count(summary: DeliverySummary, delivery: Delivery, rejected: _LazyJsonl) -> None:
-    for outcome in delivery.outcomes:
-        summary.records += 1
-        summary.outcomes[outcome.status] += 1
-        if outcome.status != "delivered":
-            rejected.write({"row": outcome.row, "status": outcome.status, "reason": outcome.reason,
-                            "http_status": outcome.http_status, "record": outcome.record})
+def check_output_file(path: Path, option: str) -> None:
+    """Raise a :class:`ConfigError` naming ``option`` when a file cannot be written at ``path``."""
+    problem = _output_problem(path)
+    if problem is not None:
+        raise ConfigError(option, problem, value=str(path),
+                          fix="give the path of a file that can be written (missing folders are created)")
+
+
+def _output_problem(path: Path) -> str | None:
+    """Why a file cannot be written at ``path``, or None."""
+    if path.is_dir():
+        return "is a directory, not a file"
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "is a file that cannot be written"
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        return f"cannot be created: {folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK | os.X_OK):
+        return f"cannot be created: the folder {folder} cannot be written"
+    return None
+
+
+def _standalone(error: HttpError, rejects: Path) -> HttpError:
+    """``error`` with a fix that holds for a run without a ledger: nothing resumes, there is no retry-after
+    setting, the rejects file tells which records were not delivered, and sending the whole input again
+    would send the delivered ones twice."""
+    again = (f'send again only the records with status "stopped" in {rejects} (the "record" of each line), '
+             f"e.g. jq -c 'select(.status == \"stopped\") | .record' {rejects} > again.jsonl, then "
+             "--input again.jsonl; the whole input would send the delivered records twice")
+    if isinstance(error, RetryLaterError):
+        error.fix = f"wait as long as the service asks, then {again}"
+    else:
+        error.fix = f"{error.fix.rstrip('.')}; then {again}" if error.fix else again
+    error.args = (str(error),)
+    return error
+
+
+def _progress(summary: DeliverySummary, client: HttpClient, started: float,
+              on_progress: ProgressCallback | None) -> None:
+    _fill(summary, client, started)
+    if on_progress is not None:
+        on_progress(summary)
+
+
+class _Book:
+    """Counts each input record once and writes the rejects in input order, whatever order they settle in.
+
+    Outcomes that settle ahead of an earlier record (a batch sent after an invalid record that came
+    before its last record) wait here until the records before them have settled. Every record read from
+    the input is remembered until it is written, so a stopped run can account for those in flight. A
+    record is counted once: an outcome for a row already settled is ignored."""
+
+    def __init__(self, summary: DeliverySummary, rejected: _LazyJsonl, redact: Callable[[str], str],
+                 on_progress: Callable[[], None]) -> None:
+        self._summary = summary
+        self._rejected = rejected
+        self._redact = redact
+        self._on_progress = on_progress
+        self._read: dict[int, dict[str, Any]] = {}
+        self._waiting: dict[int, tuple[str, dict[str, Any] | None]] = {}
+        self._next = 0
+
+    def reading(self, rows: Iterator[InputRecord]) -> Iterator[InputRecord]:
+        """The input records, each remembered until its outcome is written."""
+        for row in rows:
+            self._read[row.row] = row.data
+            yield row
+
+    def settle(self, outcomes: Iterable[RecordOutcome]) -> None:
+        """Count ``outcomes`` and write those not delivered, in input order."""
+        for outcome in outcomes:
+            line = None if outcome.status == "delivered" else _reject(
+                outcome.row, outcome.status, outcome.reason, outcome.http_status, outcome.record)
+            self._put(outcome.row, outcome.status, line)
+
+    def met_error(self, request: PlannedRequest, error: Exception) -> None:
+        """The records of ``request`` its error left unsettled: the run stops before they are delivered."""
+        reason = f"the run stopped before this record was delivered: its request met {self._message(error)}"
+        status = error.status if isinstance(error, HttpError) else None
+        for entry in request.entries:
+            row = entry.source.row
+            self._put(row, STOPPED, _reject(row, STOPPED, reason, status, entry.source.data))
+
+    def stop(self, error: Exception, rest: Iterator[InputRecord]) -> None:
+        """Write every record read and not settled, then every record left in the input, as ``stopped``."""
+        reason = f"the run stopped before this record was sent: {self._message(error)}"
+        for row in sorted(set(self._read) - set(self._waiting)):
+            self._put(row, STOPPED, _reject(row, STOPPED, reason, None, self._read[row]))
+        for row in rest:
+            self._put(row.row, STOPPED, _reject(row.row, STOPPED, reason, None, row.data))
+            if row.row % 1000 == 0:
+                self.progress()
+
+    def finish(self) -> None:
+        """Write whatever still waits (only when a record never settled, which should not happen)."""
+        for row in sorted(self._waiting):
+            self._write(*self._waiting.pop(row))
+        self._read.clear()
+        self.progress()
+
+    def progress(self) -> None:
+        """Report the counts so far."""
+        self._on_progress()
+
+    def _message(self, error: Exception) -> str:
+        """What went wrong, secrets masked, without the fix (that is for the run, not for one record)."""
+        return self._redact(error.message if isinstance(error, TrunklineError) else str(error))
+
+    def _put(self, row: int, status: str, line: dict[str, Any] | None) -> None:
+        if row < self._next or row in self._waiting:
+            return
+        self._waiting[row] = (status, line)
+        while self._next in self._waiting:
+            self._write(*self._waiting.pop(self._next))
+            self._read.pop(self._next, None)
+            self._next += 1
+
+    def _write(self, status: str, line: dict[str, Any] | None) -> None:
+        self._summary.records += 1
+        if status == STOPPED:
+            self._summary.stopped += 1
+        else:
+            self._summary.outcomes[status] += 1
+        if line is not None:
+            self._rejected.write(line)
+
+
+def _reject(row: int, status: str, reason: str | None, http_status: int | None, record: dict[str, Any]
+            ) -> dict[str, Any]:
+    """One line of the rejects file."""
+    return {"row": row, "status": status, "reason": reason, "http_status": http_status, "record": record}
 
 
 def _capture(resolved: ResolvedDestination, client: HttpClient, delivery: Delivery) -> dict[str, Any]:

@@ -44,6 +44,8 @@ RecordStatus = Literal["delivered", "invalid", "failed", "review", "held"]
 NOT_SPLIT_STATUSES = frozenset({401, 403, 407, 408, 429})
 _MESSAGE_KEYS = ("message", "error", "detail", "error_description", "error_message", "errors")
 _EXCERPT = 300
+#: At most this many invalid records wait behind a batch being filled (in input order) before it is sent.
+MAX_HELD = 1_000
 
 
 @dataclass
@@ -149,20 +151,38 @@ class RestDestination:
     # ---- planning -------------------------------------------------------------------------------
 
     def plan(self, records: Iterable[InputRecord]) -> Iterator[PlannedRequest | RecordOutcome]:
-        """The requests the records turn into, in input order; invalid records come out as outcomes."""
+        """The requests the records turn into, and invalid records as outcomes, in input order.
+
+        A request is yielded as soon as its batch is full (or the next record needs another URL or
+        headers). A record found invalid while a batch is being filled comes out right after that
+        batch's request, so nothing is handed over ahead of an earlier record; past ``MAX_HELD`` such
+        records, the batch is sent as it is.
+        """
         size = self.config.batch.size if self.config.batch else 1
         pending: list[Entry] = []
+        held: list[RecordOutcome] = []
         for record in records:
             entry = self.prepare(record)
             if isinstance(entry, RecordOutcome):
-                yield entry
+                held.append(entry)
+                if not pending or len(held) >= MAX_HELD:
+                    yield from self._flush(pending, held)
                 continue
-            if pending and (len(pending) >= size or _key(pending[0]) != _key(entry)):
-                yield from self.build(pending)
-                pending = []
+            if pending and _key(pending[0]) != _key(entry):
+                yield from self._flush(pending, held)
             pending.append(entry)
-        if pending:
-            yield from self.build(pending)
+            if len(pending) >= size:
+                yield from self._flush(pending, held)
+        yield from self._flush(pending, held)
+
+    def _flush(self, pending: list[Entry], held: list[RecordOutcome]) -> Iterator[PlannedRequest | RecordOutcome]:
+        """The request of the ``pending`` batch, then the ``held`` outcomes; empties both lists."""
+        batch, outcomes = list(pending), list(held)
+        pending.clear()
+        held.clear()
+        if batch:
+            yield from self.build(batch)
+        yield from outcomes
 
     def prepare(self, record: InputRecord) -> Entry | RecordOutcome:
         """Check and render one record. URL and headers see every field; excluded ones leave the body only."""
