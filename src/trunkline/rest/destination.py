@@ -190,7 +190,8 @@ class RestDestination:
         checked, problems = apply_rules(record.data, config.validate_records, config.default_region)
         if problems:
             return RecordOutcome(record.row, record.data, "invalid", "; ".join(problems))
-        payload = {key: value for key, value in checked.items() if key not in set(config.exclude)}
+        excluded = set(config.exclude)
+        payload = {key: value for key, value in checked.items() if key not in excluded}
         full = record_context(checked, self.now, config.date_format, config.time_unit)
         try:
             url = render(config.url, url_context(full), where="destination.url") if has_macros(config.url) \
