@@ -32,6 +32,8 @@ class ServiceSpec:
     ``token_format`` is how a ``token`` credential is sent in ``Authorization``; ``rate_limits`` are the
     service's account-wide limits, respected client-side by destinations; ``hooks`` are the
     destination hooks templates name (``upsert: outbound_leads``), each a factory of a request hook.
+    ``default_region`` is the ``default_region`` its destinations read national phone numbers with
+    when the destination sets none (CallRail: ``US``, as it only serves US and Canadian numbers).
     """
 
     name: str
@@ -41,6 +43,7 @@ class ServiceSpec:
     token_format: str = "Bearer {token}"
     rate_limits: tuple[RateLimit, ...] = ()
     hooks: Mapping[str, Callable[..., Any]] = field(default_factory=dict, compare=False, repr=False)
+    default_region: str | None = None
 
     def base_url_for(self, credential: Credential) -> str:
         """The base URL requests for this credential go to (no trailing slash)."""

@@ -15,4 +15,5 @@ CALLRAIL = ServiceSpec(
     default_base_url="https://api.callrail.com",
     token_format='Token token="{token}"',
     rate_limits=(RateLimit(name="callrail-general", requests=1000, per_seconds=HOUR),),
+    default_region="US",  # CallRail serves US/Canadian numbers: read "(404) 555-1235" as +14045551235
 )
