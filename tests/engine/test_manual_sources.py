@@ -104,7 +104,7 @@ def test_source_test_suggests_paths_for_data_metadata_and_paging(paging_api):
     ({"url": "http://127.0.0.1:1/x", "methd": "GET"}, "source.methd", "spelling"),
     ({"method": "GET"}, "source.url", "add url"),
     ({"url": "http://127.0.0.1:1/x", "time_unit": "days"}, "source.time_unit", "minute"),
-    ({"url": "http://127.0.0.1:1/x", "headers": "X-A value"}, "headers", "header1:value1"),
+    ({"url": "http://127.0.0.1:1/x", "headers": "X-A value"}, "source.headers", "name:value"),
 ])
 def test_malformed_config_names_the_key_and_the_fix(config, path, fix_words):
     with pytest.raises(ConfigError) as caught:

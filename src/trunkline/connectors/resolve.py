@@ -26,7 +26,7 @@ from trunkline.readers.files import read_records
 from trunkline.rest.auth import build_auth, origin_of
 from trunkline.rest.http import HttpClient, RetryPolicy
 from trunkline.rest.source import LookupValues, RestSource
-from trunkline.store.credentials import CredentialStore, mask
+from trunkline.store.credentials import CredentialStore, mask, mask_headers
 from trunkline.store.home import resolve_home
 
 MAX_LOOKUP_DEPTH = 5
@@ -134,7 +134,8 @@ def origin_url(url: str) -> str:
 
 
 def effective_config(resolved: ResolvedSource) -> dict[str, Any]:
-    """The manual configuration the source runs with, secrets masked (``trunkline source show``)."""
+    """The manual configuration the source runs with, secrets masked (``trunkline source show``): the
+    credential's, and the values of secret-carrying ``headers`` (``Authorization: Bearer ****``…)."""
     shown: dict[str, Any] = {}
     if resolved.template is not None:
         shown["from_template"] = f"{resolved.template.service}.{resolved.template.id}"
@@ -142,6 +143,7 @@ def effective_config(resolved: ResolvedSource) -> dict[str, Any]:
         credential = resolved.credential.model_dump(exclude_none=True, exclude_defaults=True, mode="json")
         shown["credential"] = mask({**credential, "base_url": resolved.base_url})
     config = resolved.config.model_dump(mode="json", exclude={"credential", "template", "params"})
+    config["headers"] = mask_headers(config["headers"])
     shown.update(config)
     return shown
 

@@ -22,7 +22,7 @@ from trunkline.core.yamlfile import load_yaml_file
 from trunkline.rest.auth import build_auth, masked_auth_headers
 from trunkline.rest.destination import RequestHook, RestDestination
 from trunkline.rest.http import HttpClient, RetryPolicy
-from trunkline.store.credentials import mask
+from trunkline.store.credentials import mask, mask_headers
 
 #: Keys a template destination may still set next to ``template`` + ``params``.
 _TEMPLATE_OVERRIDABLE = frozenset({
@@ -48,8 +48,10 @@ class ResolvedDestination:
         return token_format_of(self.credential)
 
     def preview_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        """``headers`` plus the credential's auth headers, secrets masked."""
-        return {**headers, **masked_auth_headers(self.credential, token_format=self.token_format)}
+        """``headers`` plus the credential's auth headers, as a user may see them: the credential's secrets
+        and the values of secret-carrying headers (``Authorization``, ``X-Api-Key``…, see
+        :func:`~trunkline.store.credentials.mask_headers`) masked."""
+        return {**mask_headers(headers), **masked_auth_headers(self.credential, token_format=self.token_format)}
 
 
 def load_destination(destination: Path | str | Mapping[str, Any], *, home: Path | None = None
@@ -90,6 +92,7 @@ def resolve_destination(raw: Mapping[str, Any], *, name: str, home: Path | None 
     if base_url is None and credential is not None:
         base_url = origin_url(config.url)
     config = _with_service_limits(config, credential, raw)
+    config = _with_service_region(config, template, credential)
     _check_mode(config, template)
     return ResolvedDestination(name=name, config=config, credential=credential, base_url=base_url,
                                template=template, base_dir=base_dir)
@@ -113,6 +116,17 @@ def _with_service_limits(config: DestinationConfig, credential: Credential | Non
         else config
 
 
+def _with_service_region(config: DestinationConfig, template: Template | None, credential: Credential | None
+                         ) -> DestinationConfig:
+    """Use the service's ``default_region`` (the template's service, else the credential's) unless the
+    user set one."""
+    if config.default_region is not None:
+        return config
+    service = template.service if template is not None else credential.service if credential is not None else None
+    region = registry.get_service(service).default_region if service else None
+    return config.model_copy(update={"default_region": region}) if region else config
+
+
 def _check_mode(config: DestinationConfig, template: Template | None) -> None:
     if config.mode != "upsert":
         return
@@ -129,7 +143,8 @@ def _check_mode(config: DestinationConfig, template: Template | None) -> None:
 
 
 def effective_destination(resolved: ResolvedDestination) -> dict[str, Any]:
-    """The manual configuration the destination runs with, secrets masked."""
+    """The manual configuration the destination runs with, secrets masked: the credential's, and the values
+    of secret-carrying ``headers`` (``Authorization: Token token="****"``, ``X-Api-Key: ****``…)."""
     shown: dict[str, Any] = {}
     if resolved.template is not None:
         shown["from_template"] = f"{resolved.template.service}.{resolved.template.id}"
@@ -138,6 +153,7 @@ def effective_destination(resolved: ResolvedDestination) -> dict[str, Any]:
         shown["credential"] = mask({**credential, "base_url": resolved.base_url})
     shown.update(resolved.config.model_dump(mode="json", by_alias=True,
                                             exclude={"credential", "template", "params"}))
+    shown["headers"] = mask_headers(shown["headers"])
     return shown
 
 

@@ -6,17 +6,26 @@ render URL and body from the record(s), send, capture the response. See docs/des
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import Field, field_validator, model_validator
 
-from trunkline.core.config import DEFAULT_DATE_FORMAT, Credential, StrictModel, TimeUnit, parse_header_string
+from trunkline.core.config import (
+    DEFAULT_DATE_FORMAT,
+    Credential,
+    HttpMethod,
+    StrictModel,
+    TimeUnit,
+    parse_header_string,
+)
 
 WriteMethod = Literal["POST", "PUT", "PATCH", "DELETE"]
 ContentFormat = Literal["json", "form", "ndjson"]
 MESSAGE_JSON = "{message.json}"
 #: The most requests one destination run may have in flight at once (``concurrency``).
 MAX_CONCURRENCY = 32
+#: The HTTP methods trunkline sends, so the ones a rate limit's ``methods`` may name.
+RATE_LIMIT_METHODS: tuple[str, ...] = get_args(HttpMethod)
 
 
 class JsonArrayGrouping(StrictModel):
@@ -78,8 +87,9 @@ class RecordRules(StrictModel):
 class RateLimit(StrictModel):
     """At most ``requests`` requests per ``per_seconds`` seconds, counted client-side.
 
-    ``methods`` limits it to some HTTP methods and ``path_contains`` to URLs containing a text (for
-    the SMS or outbound-call limits of one endpoint); without them it counts every request.
+    ``methods`` limits it to some HTTP methods (GET, POST, PUT, PATCH, DELETE, in any case; kept
+    upper-cased) and ``path_contains`` to URLs containing a text (for the SMS or outbound-call limits of
+    one endpoint); without them it counts every request.
     """
 
     name: str
@@ -87,6 +97,24 @@ class RateLimit(StrictModel):
     per_seconds: float = Field(gt=0)
     methods: list[str] = Field(default_factory=list)
     path_contains: str | None = None
+
+    @field_validator("methods", mode="before")
+    @classmethod
+    def _methods_are_http_methods(cls, value: Any) -> Any:
+        """Upper-case each method and refuse anything else than :data:`RATE_LIMIT_METHODS`: a misspelt
+        method (``POTS``) would make a limit that never applies. One method may be written without a list."""
+        allowed = ", ".join(RATE_LIMIT_METHODS)
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ValueError(f"must be a list of HTTP methods, from: {allowed}")
+        methods = []
+        for method in value:
+            name = method.strip().upper() if isinstance(method, str) else None
+            if name not in RATE_LIMIT_METHODS:
+                raise ValueError(f"{method!r} is not an HTTP method trunkline sends: use {allowed} (any case)")
+            methods.append(name)
+        return methods
 
 
 class DestinationConfig(StrictModel):

@@ -24,6 +24,7 @@ from trunkline.core.errors import ConfigError, HttpError, RetryLaterError, Trunk
 from trunkline.flows.send_window import SendWindow, Sent
 from trunkline.rest.destination import Delivery, InputRecord, PlannedRequest, RecordOutcome
 from trunkline.rest.http import HttpClient, RetryPolicy
+from trunkline.store.credentials import mask_headers
 
 OUTCOMES = ("delivered", "invalid", "failed", "review", "held")
 #: What a record is counted as when an error stopped the run before it was delivered (not sent, or sent
@@ -114,7 +115,7 @@ async def send_test_records(
                 continue
             for delivery in await engine.send(item, client):
                 exchanges.append(Exchange(preview_request(resolved, delivery.request), delivery.status,
-                                              delivery.response_headers, delivery.response_body,
+                                              mask_headers(delivery.response_headers), delivery.response_body,
                                               delivery.outcomes, delivery.error))
     return exchanges
 

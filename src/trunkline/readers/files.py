@@ -30,7 +30,9 @@ def read_records(path: Path, format: str | None = None) -> Iterator[dict[str, An
     ``format`` (``jsonl``, ``ndjson``, ``json``, ``csv`` or ``parquet``) defaults to the one the suffix
     names. JSON: a top-level array of objects, or an object holding exactly one array of objects.
     CSV: a header row, then one record per row with every value a string (missing trailing cells
-    are empty strings). A missing file or unknown format is reported at once, before iteration.
+    are empty strings); every column must have a name of its own, since a repeated name would keep only
+    one of its values and an empty one names no field. A missing file, an unknown format or such a CSV
+    header is reported at once, before iteration.
     """
     path = Path(path)
     chosen = (format or "").lower() or _FORMATS.get(path.suffix.lower())
@@ -43,6 +45,8 @@ def read_records(path: Path, format: str | None = None) -> Iterator[dict[str, An
         )
     if not path.is_file():
         raise ConfigError(str(path), "is not a file", fix="give the path of a file, not a directory")
+    if chosen == "csv":
+        _check_csv_header(path)
     return readers[chosen](path)
 
 
@@ -126,6 +130,49 @@ def _json_kind(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return "literal"
     return "number"
+
+
+def _check_csv_header(path: Path) -> None:
+    """Refuse a CSV file whose header row repeats a column name or leaves one empty (or blank).
+
+    Read as records, a repeated name keeps only the last of its values and an empty one becomes a field
+    named ``""``: either would send data other than the file holds, without a word. The error names the
+    file, the columns (1-based) and the fix. A file without a header row (empty) passes: it has no records.
+    """
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        try:
+            header = next(csv.reader(handle), None)
+        except csv.Error as exc:
+            raise ConfigError(f"{path}:1", f"is not valid CSV ({exc})", fix="correct the CSV") from None
+        except UnicodeDecodeError:
+            raise ConfigError(str(path), "is not UTF-8 text", fix=_UTF8_FIX) from None
+    if not header:
+        return
+    positions: dict[str, list[int]] = {}
+    for number, name in enumerate(header, start=1):
+        positions.setdefault(name, []).append(number)
+    unnamed = [number for number, name in enumerate(header, start=1) if not name.strip()]
+    if unnamed:
+        raise ConfigError(
+            str(path), f"has a header row where {_columns(unnamed)} {'has' if len(unnamed) == 1 else 'have'} no name",
+            fix="give every column a name in the header row (the first line), or delete the column",
+        )
+    repeated = {name: numbers for name, numbers in positions.items() if len(numbers) > 1}
+    if repeated:
+        listed = "; ".join(f"{name!r} ({_columns(numbers)})" for name, numbers in repeated.items())
+        raise ConfigError(
+            str(path), f"has a header row that repeats column names, so only the last value of each would be "
+                       f"kept: {listed}",
+            fix="rename the repeated columns in the header row (the first line) so that each name is used once, "
+                "or delete the columns that are not wanted",
+        )
+
+
+def _columns(numbers: list[int]) -> str:
+    """``column 2``, ``columns 1 and 2``, ``columns 1, 3 and 6``."""
+    if len(numbers) == 1:
+        return f"column {numbers[0]}"
+    return f"columns {', '.join(map(str, numbers[:-1]))} and {numbers[-1]}"
 
 
 def _csv(path: Path) -> Iterator[dict[str, Any]]:

@@ -79,6 +79,7 @@ class RateLimiter:
 
 
 def _applies(limit: RateLimit, method: str, url: str) -> bool:
-    if limit.methods and method.upper() not in {name.upper() for name in limit.methods}:
+    """Whether ``limit`` counts a ``method`` request to ``url`` (its methods are validated and upper-cased)."""
+    if limit.methods and method.upper() not in limit.methods:
         return False
     return limit.path_contains is None or limit.path_contains in url

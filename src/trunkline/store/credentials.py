@@ -5,6 +5,9 @@ Secret values are the fields named in :data:`SECRET_FIELDS` and every value of a
 wherever they sit in the credential (nested mappings and lists included). In the database each secret
 value is replaced by ``{"encrypted": "<fernet token>"}`` (the token holds the value's JSON encoding, so
 non-string values come back with their type); every other field stays in clear.
+
+:func:`mask_headers` masks the secret-carrying headers a source or destination writes in its own
+``headers:`` (``Authorization``, cookies, ``X-Api-Key``…) for everything shown to a user.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import os
 import re
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import closing, contextmanager
 from datetime import UTC, datetime
 from functools import cached_property
@@ -25,6 +28,10 @@ from trunkline.core.urls import MASK
 from trunkline.store.secrets import SecretBox
 
 SECRET_FIELDS = frozenset({"password", "access_token", "token", "api_key", "client_secret"})
+#: Headers whose value is a secret whatever it looks like (compared case-insensitively).
+SECRET_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "set-cookie"})
+#: A header whose name contains one of these words (case-insensitively) carries a secret too.
+SECRET_HEADER_WORDS = ("key", "token", "secret", "password", "auth", "session", "signature")
 DB_FILE_NAME = "trunkline.db"
 
 _NAME = re.compile(r"[A-Za-z0-9_.-]+")
@@ -46,6 +53,38 @@ def mask(fields: dict[str, Any]) -> dict[str, Any]:
     The input is not modified.
     """
     return _map_secrets(fields, lambda _value: MASK)
+
+
+def is_secret_header(name: str) -> bool:
+    """Whether a header named ``name`` carries a secret: ``Authorization``, ``Proxy-Authorization``,
+    ``Cookie``, ``Set-Cookie``, or a name containing key, token, secret, password, auth, session or
+    signature (case-insensitive)."""
+    lowered = name.lower()
+    return lowered in SECRET_HEADERS or any(word in lowered for word in SECRET_HEADER_WORDS)
+
+
+def mask_header_value(name: str, value: str) -> str:
+    """``value`` as it may be shown for a header named ``name``: unchanged for a header that carries no
+    secret, ``****`` for one that does. An ``Authorization`` or ``Proxy-Authorization`` value keeps its
+    scheme word (``Bearer ****``, ``Basic ****``) and the names of quoted parameters
+    (``Token token="****"``). An empty value stays empty: there is nothing to hide."""
+    if not isinstance(value, str) or not value or not is_secret_header(name):
+        return value
+    if name.lower() not in ("authorization", "proxy-authorization"):
+        return MASK
+    scheme = _AUTH_SCHEME.fullmatch(value)
+    if scheme is None:
+        return MASK
+    word, params = scheme.group(1), scheme.group(2)
+    if _QUOTED_PARAMS.fullmatch(params):
+        return f"{word} " + _QUOTED_PARAM.sub(lambda found: f'{found.group(1)}="{MASK}"', params)
+    return f"{word} {MASK}"
+
+
+def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` with the value of every secret-carrying header masked (see
+    :func:`mask_header_value`); the input is not modified. For showing only: requests carry the real values."""
+    return {name: mask_header_value(name, value) for name, value in headers.items()}
 
 
 class CredentialStore:
@@ -157,6 +196,16 @@ class CredentialStore:
 
     def _decrypt_value(self, stored: Any) -> Any:
         return json.loads(self._box.decrypt(stored["encrypted"]))
+
+
+#: ``Scheme rest``: a scheme word (a letter first, short, no quotes) then its credentials.
+_AUTH_SCHEME = re.compile(r"\s*([A-Za-z][A-Za-z0-9._-]{0,19})\s+(\S.*?)\s*", re.DOTALL)
+_PARAM_NAME = r"[A-Za-z][A-Za-z0-9_-]*"
+_QUOTED_VALUE = r'"(?:[^"\\]|\\.)*"'
+#: One ``name="value"`` auth parameter (the value an RFC 9110 quoted string), its name in group 1.
+_QUOTED_PARAM = re.compile(rf"({_PARAM_NAME})\s*=\s*{_QUOTED_VALUE}")
+#: Credentials made of quoted parameters only (``token="…"``, ``realm="…", nonce="…"``): their names are kept.
+_QUOTED_PARAMS = re.compile(rf"{_PARAM_NAME}\s*=\s*{_QUOTED_VALUE}(?:\s*,\s*{_PARAM_NAME}\s*=\s*{_QUOTED_VALUE})*")
 
 
 def _check_name(name: str) -> None:
