@@ -183,3 +183,15 @@ def test_a_header_string_that_cannot_be_split_names_source_headers_and_the_mappi
     result = run_cli("source", "show", str(source), env=env, expect_exit=2)
     assert "source.headers: each header must be written name:value, and 'b' is not" in result.stderr
     assert "write headers as a YAML mapping" in result.stderr
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ({"credential": {"service": "babelforc", "base_url": "http://127.0.0.1:9", "username": "a", "password": "b"},
+      "template": "list_agents"}, "credential.service: is not a known service (got 'babelforc')"),
+    ({"url": "http://127.0.0.1:9/x?d={now}", "date_format": "garbage"},
+     "source.date_format: bad date format 'garbage'"),
+])
+def test_a_misspelt_service_or_date_format_is_named_where_it_was_written(tmp_path, env, source, expected):
+    path = tmp_path / "source.yaml"
+    path.write_text(yaml.safe_dump(source))
+    assert expected in run_cli("source", "show", str(path), env=env, expect_exit=2).stderr

@@ -25,6 +25,7 @@ from trunkline.core.yamlfile import load_yaml_file
 from trunkline.readers.files import read_records
 from trunkline.rest.auth import build_auth, origin_of
 from trunkline.rest.http import HttpClient, RetryPolicy
+from trunkline.rest.macros import check_format
 from trunkline.rest.source import LookupValues, RestSource
 from trunkline.store.credentials import CredentialStore, mask, mask_headers
 from trunkline.store.home import resolve_home
@@ -74,6 +75,7 @@ def resolve_source(
         raw.pop("template")
         raw = {**expanded, **raw}
     config = _validate(raw)
+    check_format(config.date_format, where="source.date_format")  # not first at a macro, named by its query key
     if config.url.startswith("/"):
         if base_url is None:
             raise ConfigError("source.url", "is a path but no base URL is known", value=config.url,
@@ -106,9 +108,11 @@ def resolve_credential(value: Any, *, home: Path | None = None) -> Credential | 
         raise ConfigError("source.credential", "must be a mapping or the name of a stored credential",
                           fix="write credential: {service: babelforce, username: …} or credential: NAME")
     try:
-        return Credential.model_validate(value)
+        credential = Credential.model_validate(value)
     except ValidationError as error:
         raise config_error_from(error, "credential") from None
+    registry.get_service(credential.service)  # a misspelt service is named here, before any template is looked up
+    return credential
 
 
 def token_format_of(credential: Credential | None) -> str:

@@ -22,6 +22,7 @@ from trunkline.core.yamlfile import load_yaml_file
 from trunkline.rest.auth import build_auth, masked_auth_headers
 from trunkline.rest.destination import RequestHook, RestDestination
 from trunkline.rest.http import HttpClient, RetryPolicy
+from trunkline.rest.macros import check_format
 from trunkline.store.credentials import mask, mask_headers
 
 #: Keys a template destination may still set next to ``template`` + ``params``.
@@ -84,6 +85,7 @@ def resolve_destination(raw: Mapping[str, Any], *, name: str, home: Path | None 
         raw.pop("template")
         raw = {**expanded, **raw}
     config = _validate(raw)
+    check_format(config.date_format, where="destination.date_format")
     if config.url.startswith("/"):
         if base_url is None:
             raise ConfigError("destination.url", "is a path but no base URL is known", value=config.url,
