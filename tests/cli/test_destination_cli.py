@@ -98,3 +98,20 @@ def test_show_prints_the_expanded_template(setup):
     assert shown["from_template"] == "babelforce.add_outbound_lead"
     assert shown["validate"]["required"] == ["uid", "number", "rank"]
     assert shown["credential"]["password"] == "****"
+
+
+def test_preview_shows_what_the_run_sends_on_another_host_and_in_upsert_mode(setup, tmp_path):
+    destination, records, env = setup
+    config = yaml.safe_load(destination.read_text())
+    elsewhere = tmp_path / "elsewhere.yaml"
+    elsewhere.write_text(yaml.safe_dump({"credential": config["credential"], "method": "POST",
+                                         "url": "http://127.0.0.2:9/hook"}))
+    shown = json.loads(run_cli("destination", "preview", str(elsewhere), "-i", str(records), "--json",
+                               env=env).stdout)
+    assert shown["requests"] and all("Authorization" not in request["headers"] for request in shown["requests"])
+    upsert = tmp_path / "upsert.yaml"
+    upsert.write_text(yaml.safe_dump({**config, "mode": "upsert"}))
+    noted = json.loads(run_cli("destination", "preview", str(upsert), "-i", str(records), "--json", env=env).stdout)
+    assert noted["note"].startswith("mode upsert: a record already in the service")
+    assert "note: mode upsert" in run_cli("destination", "preview", str(upsert), "-i", str(records), env=env,
+                                          columns=200).stdout

@@ -59,12 +59,20 @@ def preview(
     """Print the exact requests the first records would be sent as (the Sample Payload panel); sends nothing."""
     resolved = _load(ctx, destination)
     requests, invalid = run_async(preview_destination(resolved, read_records(input_file), limit=limit))
+    note = _UPSERT_NOTE if resolved.config.mode == "upsert" else None
     if as_json:
-        print_json({"requests": requests, "not_sent": [_outcome(outcome) for outcome in invalid]})
+        print_json({"requests": requests, "not_sent": [_outcome(outcome) for outcome in invalid],
+                    **({"note": note} if note else {})})
         return
     for number, request in enumerate(requests, start=1):
         _print_request(number, request)
     _print_not_sent(invalid)
+    if note:
+        console.print(f"note: {note}", highlight=False)
+
+
+_UPSERT_NOTE = ("mode upsert: a record already in the service (a lead whose uid is already in the list) is sent as "
+                "an update of it instead of the create shown; the preview does not ask the service which")
 
 
 @app.command("test")

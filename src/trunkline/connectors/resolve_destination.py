@@ -19,7 +19,7 @@ from trunkline.core.config import Credential, config_error_from
 from trunkline.core.destination_config import DestinationConfig
 from trunkline.core.errors import ConfigError
 from trunkline.core.yamlfile import load_yaml_file
-from trunkline.rest.auth import build_auth, masked_auth_headers
+from trunkline.rest.auth import build_auth, masked_auth_headers, origin_of
 from trunkline.rest.destination import RequestHook, RestDestination
 from trunkline.rest.http import HttpClient, RetryPolicy
 from trunkline.rest.macros import check_format
@@ -48,11 +48,15 @@ class ResolvedDestination:
         """How the credential's token is sent."""
         return token_format_of(self.credential)
 
-    def preview_headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+    def preview_headers(self, headers: Mapping[str, str], url: str | None = None) -> dict[str, str]:
         """``headers`` plus the credential's auth headers, as a user may see them: the credential's secrets
         and the values of secret-carrying headers (``Authorization``, ``X-Api-Key``…, see
-        :func:`~trunkline.store.credentials.mask_headers`) masked."""
-        return {**mask_headers(headers), **masked_auth_headers(self.credential, token_format=self.token_format)}
+        :func:`~trunkline.store.credentials.mask_headers`) masked. For a ``url`` on another host than the
+        credential's, no auth header is shown: the run never sends the credential there."""
+        shown = mask_headers(headers)
+        if url is not None and self.base_url and origin_of(url) != origin_of(self.base_url):
+            return shown
+        return {**shown, **masked_auth_headers(self.credential, token_format=self.token_format)}
 
 
 def load_destination(destination: Path | str | Mapping[str, Any], *, home: Path | None = None

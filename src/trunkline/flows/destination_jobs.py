@@ -83,8 +83,8 @@ def preview_request(resolved: ResolvedDestination, request: PlannedRequest) -> d
     body: Any = request.body
     if resolved.config.content_format != "json" and not isinstance(body, str):
         body = request.content.decode("utf-8", errors="replace")
-    return {"method": request.method, "url": request.url, "headers": resolved.preview_headers(request.headers),
-            "body": body, "rows": request.rows}
+    return {"method": request.method, "url": request.url,
+            "headers": resolved.preview_headers(request.headers, request.url), "body": body, "rows": request.rows}
 
 
 async def preview_destination(
