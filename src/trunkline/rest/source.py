@@ -5,13 +5,22 @@ headers and body), walks the pages with the configured paginator, extracts the r
 data, merges the metadata into each and yields them. It knows no service: connectors hand it a
 :class:`SourceConfig` already expanded from a template and an :class:`HttpClient` already holding
 the credential.
+
+Lookup rows: a row is used when it has a value in ``lookup.column``. A row without the column, or
+with an empty value (``null`` or ``""``), is skipped; the skipped rows are counted
+(``SourceStats.lookups_skipped``) and reported in one warning when the lookup rows are exhausted. When
+the lookup rows are not empty and *none* of them has the column at all, the column is taken for a
+typo and the run fails with a :class:`ConfigError` naming ``source.lookup.column``, the value, the
+columns the first rows have and the closest of them.
 """
 
 from __future__ import annotations
 
+import difflib
 import json
+import logging
 import time
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -20,14 +29,27 @@ from urllib.parse import quote
 import httpx
 
 from trunkline.core.config import SourceConfig
-from trunkline.core.errors import ExtractionError, HttpError, ResponseFormatError
-from trunkline.rest.extract import ParsedBody, page_records, parse_body, path_matches
+from trunkline.core.errors import ConfigError, ExtractionError, HttpError, ResponseFormatError
+from trunkline.rest.extract import (
+    ParsedBody,
+    extract_metadata,
+    extract_records,
+    merge_metadata,
+    parse_body,
+    path_matches,
+)
 from trunkline.rest.http import HttpClient
 from trunkline.rest.macros import MacroContext, render, render_value
-from trunkline.rest.pagination import FetchedPage, Paginator
+from trunkline.rest.pagination import FetchedPage, Paginator, page_rows, rows_path
 from trunkline.rest.suggest import suggest_paths
 
 LookupValues = Iterable[Mapping[str, Any]] | AsyncIterable[Mapping[str, Any]]
+
+log = logging.getLogger("trunkline.source")
+
+_COLUMN_SAMPLE_ROWS = 5
+"""How many of the first lookup rows name the columns an error about ``lookup.column`` lists."""
+_COLUMNS_SHOWN = 20
 
 
 @dataclass
@@ -49,6 +71,7 @@ class SourceStats:
     pages: int = 0
     records: int = 0
     lookups: int = 0
+    lookups_skipped: int = 0
     started: float = field(default_factory=time.monotonic)
 
     @property
@@ -98,18 +121,22 @@ class RestSource:
             yield None
             return
         seen: set[str] = set()
-        column = self.config.lookup.column if self.config.lookup else None
-        distinct = self.config.lookup.distinct if self.config.lookup else False
+        lookup = self.config.lookup
+        tally = _LookupTally(lookup.column, lookup.source) if lookup else None
+        distinct = lookup.distinct if lookup else False
         async for row in _iterate(self.lookup_values):
-            if column is not None and row.get(column) in (None, ""):
+            if tally is not None and not tally.usable(row):
                 continue
-            if distinct and column is not None:
-                key = json.dumps(row.get(column), sort_keys=True, default=str)
+            if distinct and tally is not None:
+                key = json.dumps(row.get(tally.column), sort_keys=True, default=str)
                 if key in seen:
                     continue
                 seen.add(key)
             self.stats.lookups += 1
             yield row
+        if tally is not None:
+            self.stats.lookups_skipped = tally.skipped
+            tally.finish()
 
     def _context(self, lookup: Mapping[str, Any] | None, *, for_url: bool = False) -> MacroContext:
         """Macro values for one lookup row; in a URL, lookup values are percent-encoded."""
@@ -141,25 +168,107 @@ class RestSource:
             except ResponseFormatError as error:
                 where = self.client.redact(f"{config.method} {response.request.url}")
                 raise ResponseFormatError(f"{where}: {error.message}", fix=error.fix) from None
-            records = self._records_of(parsed, number)
+            records, rows = self._records_of(parsed, number)
             self.stats.pages += 1
-            yield SourcePage(number, str(response.request.url), response.status_code, parsed, records, lookup)
+            source_page = SourcePage(number, str(response.request.url), response.status_code, parsed, records, lookup)
+            # asked before the page is handed on: the loop guard reads its rows as they arrived, and a page that
+            # repeats the previous one is refused, not delivered twice
             step = paginator.next(FetchedPage(
-                url=str(response.request.url), body=parsed, record_count=len(records), content=response.content,
+                url=str(response.request.url), body=parsed, rows=rows, content=response.content,
                 link_next=response.links.get("next", {}).get("url"),
             ))
+            yield source_page
 
-    def _records_of(self, body: ParsedBody, page_number: int) -> list[dict[str, Any]]:
-        records = page_records(body, self.config.path_to_data, self.config.path_to_metadata)
-        if not records and page_number == 1 and self.config.path_to_data \
-                and not path_matches(body, self.config.path_to_data):
+    def _records_of(self, body: ParsedBody, page_number: int) -> tuple[list[dict[str, Any]], Sequence[Any]]:
+        """The page's records (metadata merged) and its rows, what paging counts (see ``pagination.page_rows``)."""
+        path = self.config.path_to_data
+        extracted = extract_records(body, path)
+        rows = page_rows(body, path, extracted)
+        metadata = extract_metadata(body, self.config.path_to_metadata)
+        records = [merge_metadata(record, metadata) for record in extracted] if metadata else extracted
+        if not rows and page_number == 1 and path and not _names_data(body, path):
             suggestions = [s.path for s in suggest_paths(body) if s.kind == "data"]
             if suggestions:
                 raise ExtractionError(
-                    f"path_to_data {self.config.path_to_data!r} matches nothing in the response",
+                    f"path_to_data {path!r} matches nothing in the response",
                     suggestions=suggestions[:5],
                 )
-        return records
+        return records, rows
+
+
+@dataclass
+class _LookupTally:
+    """The lookup rows read for one column: which could be used, which were skipped and why."""
+
+    column: str
+    source: str
+    rows: int = 0
+    missing: int = 0
+    empty: int = 0
+    columns: dict[str, None] = field(default_factory=dict)
+    """The columns of the first rows, in order (a dict as an ordered set)."""
+
+    @property
+    def skipped(self) -> int:
+        """Rows without a value in the column."""
+        return self.missing + self.empty
+
+    def usable(self, row: Mapping[str, Any]) -> bool:
+        """Count ``row``; whether it has a value in the column."""
+        self.rows += 1
+        if self.rows <= _COLUMN_SAMPLE_ROWS:
+            self.columns.update(dict.fromkeys(map(str, row)))
+        if self.column not in row:
+            self.missing += 1
+            return False
+        if row[self.column] in (None, ""):
+            self.empty += 1
+            return False
+        return True
+
+    def finish(self) -> None:
+        """Once every row is read: fail when no row has the column, warn when rows were skipped."""
+        if self.rows and self.missing == self.rows:
+            raise self._no_such_column()
+        if self.skipped:
+            reasons = [f"{count} {reason}" for count, reason in
+                       ((self.missing, "without the column"), (self.empty, "with an empty value")) if count]
+            log.warning("source.lookup.column %r: skipped %d of %d lookup rows of %s (%s)", self.column,
+                        self.skipped, self.rows, self.source, ", ".join(reasons))
+
+    def _no_such_column(self) -> ConfigError:
+        names = list(self.columns)
+        shown = ", ".join(names[:_COLUMNS_SHOWN]) + (", …" if len(names) > _COLUMNS_SHOWN else "")
+        close = _closest(self.column, names)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        return ConfigError(
+            "source.lookup.column",
+            f"none of the {self.rows:,} rows of the lookup source {self.source} has this column; "
+            f"the first rows have: {shown or 'no columns'}",
+            value=self.column,
+            fix=f"set lookup.column to one of the lookup rows' columns{hint}",
+        )
+
+
+def _closest(name: str, names: list[str]) -> str | None:
+    """The name most like ``name``: a close spelling, else one contained in it or containing it (any case)."""
+    close = difflib.get_close_matches(name, names, n=1)
+    if close:
+        return close[0]
+    lowered = name.lower()
+    return next((other for other in names if other.lower() in lowered or lowered in other.lower()), None)
+
+
+def _names_data(body: ParsedBody, path: str) -> bool:
+    """Whether ``path``, or the array its rows come from, is in ``body`` (even empty): a filter that keeps
+    nothing of a page, or an empty page, is not a wrong path."""
+    if path_matches(body, path):
+        return True
+    parent = rows_path(path)
+    try:
+        return parent is not None and path_matches(body, parent)
+    except ConfigError:
+        return False
 
 
 def _body_arguments(content_format: str, body: Any) -> dict[str, Any]:
