@@ -195,3 +195,16 @@ def test_a_misspelt_service_or_date_format_is_named_where_it_was_written(tmp_pat
     path = tmp_path / "source.yaml"
     path.write_text(yaml.safe_dump(source))
     assert expected in run_cli("source", "show", str(path), env=env, expect_exit=2).stderr
+
+
+def test_an_error_under_a_lookup_source_is_one_clear_line_without_a_traceback(sources, env, babelforce_emulator):
+    credential = yaml.safe_load((sources / "agents.yaml").read_text())["credential"]
+    (sources / "lists.yaml").write_text(yaml.safe_dump({"credential": credential, "url": "/api/v2/outbound/lists",
+                                                        "path_to_data": "$.items[*]"}))
+    (sources / "chained.yaml").write_text(yaml.safe_dump({
+        "credential": credential, "url": "/api/v2/outbound/nolists/{lookup.id}/leads", "path_to_data": "$.items[*]",
+        "lookup": {"source": "lists.yaml", "column": "id"},
+    }))
+    result = run_cli("source", "test", str(sources / "chained.yaml"), env=env, expect_exit=1)
+    assert "answered 404" in result.stderr
+    assert "Traceback" not in result.stderr and "already running" not in result.stderr

@@ -7,7 +7,7 @@ template source expands to.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -167,7 +167,11 @@ async def open_source(
     with collector_set_for_runs():
         async with HttpClient(auth, retry=retry) as client:
             lookup = _lookup_values(resolved, home=home, now=now, retry=retry, depth=_depth)
-            yield RestSource(resolved.config, client, now=now, lookup_values=lookup)
+            try:
+                yield RestSource(resolved.config, client, now=now, lookup_values=lookup)
+            finally:
+                if isinstance(lookup, AsyncGenerator):  # a lookup source: close it here, not in the garbage collector
+                    await lookup.aclose()
 
 
 def _lookup_values(
