@@ -164,3 +164,16 @@ def test_a_plain_path_to_data_never_loads_the_jsonpath_library(paging_api):
               "print(len(records), 'jsonpath' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
     assert done.stdout.split() == ["50", "False"]
+
+
+def test_nested_values_go_out_as_json_text_in_the_url_the_query_and_a_form(paging_api, tmp_path):
+    lookup = tmp_path / "filters.jsonl"
+    lookup.write_text(json.dumps({"id": 1, "filter": {"state": "open"}}) + "\n", encoding="utf-8")
+    [echoed] = read_source({
+        "method": "POST", "url": paging_api.base_url + "/echo?f={lookup.filter}", "path_to_data": "$.items[*]",
+        "query": {"nested": {"a": 1}, "ids": [1, 2], "flag": True},
+        "content_format": "form", "body": {"b": {"c": 2}, "gone": None, "n": 3},
+        "lookup": {"source": str(lookup), "column": "id"},
+    })
+    assert echoed["query"] == {"f": '{"state":"open"}', "nested": '{"a":1}', "ids": "2", "flag": "true"}
+    assert echoed["body"] == "b=%7B%22c%22%3A2%7D&n=3"

@@ -178,7 +178,7 @@ def _replace(match: re.Match[str], text: str, ctx: MacroContext, where: str) -> 
     found, value = _lookup(ctx.values, body)
     if not found:
         raise _unknown(body, text, match, ctx, where)
-    return _as_text(value)
+    return value_text(value)
 
 
 def _render_date(date: re.Match[str], body: str, ctx: MacroContext, where: str) -> str:
@@ -212,8 +212,9 @@ def _lookup(values: Mapping[str, Any], name: str) -> tuple[bool, Any]:
     return True, current
 
 
-def _as_text(value: Any) -> str:
-    """How a named value is written into text."""
+def value_text(value: Any) -> str:
+    """How a value is written into text (a URL, a query parameter, a form field): ``None`` as nothing,
+    booleans as ``true``/``false``, dicts and lists as compact JSON, anything else as ``str``."""
     if value is None:
         return ""
     if isinstance(value, bool):

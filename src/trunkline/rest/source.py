@@ -39,7 +39,7 @@ from trunkline.rest.extract import (
     path_matches,
 )
 from trunkline.rest.http import HttpClient
-from trunkline.rest.macros import MacroContext, render, render_value
+from trunkline.rest.macros import MacroContext, render, render_value, value_text
 from trunkline.rest.pagination import FetchedPage, Paginator, page_rows, rows_path
 from trunkline.rest.suggest import suggest_paths
 
@@ -140,7 +140,7 @@ class RestSource:
 
     def _context(self, lookup: Mapping[str, Any] | None, *, for_url: bool = False) -> MacroContext:
         """Macro values for one lookup row; in a URL, lookup values are percent-encoded."""
-        values = {f"lookup.{name}": quote(str(value), safe="") if for_url and value is not None else value
+        values = {f"lookup.{name}": quote(value_text(value), safe="") if for_url and value is not None else value
                   for name, value in (lookup or {}).items()}
         return MacroContext(now=self.now, date_format=self.config.date_format, time_unit=self.config.time_unit,
                             values=values)
@@ -149,7 +149,8 @@ class RestSource:
         config = self.config
         context = self._context(lookup)
         url = render(config.url, self._context(lookup, for_url=True), where="source.url")
-        query = {key: value for key, value in render_value(config.query, context, where="source.query").items()
+        query = {key: _query_value(value)
+                 for key, value in render_value(config.query, context, where="source.query").items()
                  if value not in (None, "")}
         headers = render_value(config.headers, context, where="source.headers")
         body = render_value(config.body, context, where="source.body") if config.body is not None else None
@@ -271,11 +272,20 @@ def _names_data(body: ParsedBody, path: str) -> bool:
         return False
 
 
+def _query_value(value: Any) -> str | list[str]:
+    """A query parameter's value as text; a list stays a list (the parameter is repeated), its items as text."""
+    if isinstance(value, list | tuple):
+        return [value_text(item) for item in value]
+    return value_text(value)
+
+
 def _body_arguments(content_format: str, body: Any) -> dict[str, Any]:
+    """How httpx is handed the body: a form's fields as text (nested values as JSON, null fields left out,
+    as a form has no null), JSON as JSON, anything else as it is."""
     if body is None:
         return {}
     if content_format == "form" and isinstance(body, Mapping):
-        return {"data": body}
+        return {"data": {key: value_text(value) for key, value in body.items() if value is not None}}
     if content_format == "json" and not isinstance(body, str):
         return {"json": body}
     return {"content": body if isinstance(body, (str, bytes)) else json.dumps(body)}
