@@ -8,8 +8,10 @@ configuration problem, 1 for anything else; ``--debug`` shows the traceback too.
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -71,11 +73,28 @@ def main_options(
     ctx.obj = CliState(home=home, debug=debug)
 
 
+_INTERRUPTED = 130
+_received: list[int] = []
+"""The stop signal received (SIGTERM), if any: typer turns the interruption it raises into exit code 130."""
+
+
+def _terminate(signum: int, frame: FrameType | None) -> None:
+    """SIGTERM, handled as Ctrl-C is: every run in progress gives up cleanly (no partial file, no half table)."""
+    _received.append(signum)
+    raise KeyboardInterrupt
+
+
 def main() -> None:
     """Entry point of the ``trunkline`` console script."""
     debug = "--debug" in sys.argv
+    signal.signal(signal.SIGTERM, _terminate)
     try:
-        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n here
+        code = app(standalone_mode=False)  # a command's typer.Exit(n) comes back as n here; Ctrl-C as 130
+        if _received:
+            typer.secho("terminated", err=True)
+            sys.exit(128 + _received[0])
+        if code == _INTERRUPTED:
+            typer.secho("interrupted", err=True)
         if isinstance(code, int) and code:
             sys.exit(code)
     except TrunklineError as error:
@@ -87,10 +106,10 @@ def main() -> None:
         sys.exit(done.exit_code)
     except typer.Abort:
         typer.secho("aborted", err=True)
-        sys.exit(130)
+        sys.exit(_INTERRUPTED)
     except KeyboardInterrupt:
-        typer.secho("interrupted", err=True)
-        sys.exit(130)
+        typer.secho("terminated" if _received else "interrupted", err=True)
+        sys.exit(128 + _received[0] if _received else _INTERRUPTED)
     except typer.TyperException as error:  # usage errors: bad options, bad parameter values
         show = getattr(error, "show", None)
         if callable(show):
