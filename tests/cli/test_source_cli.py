@@ -208,3 +208,16 @@ def test_an_error_under_a_lookup_source_is_one_clear_line_without_a_traceback(so
     result = run_cli("source", "test", str(sources / "chained.yaml"), env=env, expect_exit=1)
     assert "answered 404" in result.stderr
     assert "Traceback" not in result.stderr and "already running" not in result.stderr
+
+
+def test_a_metadata_or_total_path_the_first_page_lacks_is_warned_about(sources, env, tmp_path):
+    credential = yaml.safe_load((sources / "agents.yaml").read_text())["credential"]
+    source = tmp_path / "paths.yaml"
+    source.write_text(yaml.safe_dump({
+        "credential": credential, "url": "/api/v2/agents", "path_to_data": "$.items[*]",
+        "path_to_metadata": "$.pagination.nope", "pagination": {"type": "page", "total_pages_path": "$.paging.pages"},
+    }))
+    result = run_cli("source", "run", str(source), "--output", str(tmp_path / "agents.jsonl"), env=env)
+    assert "path_to_metadata $.pagination.nope matches nothing in the first page" in result.stderr
+    assert "pagination.total_pages_path $.paging.pages matches nothing in the first page" in result.stderr
+    assert (tmp_path / "agents.jsonl").read_text().count("\n") > 0

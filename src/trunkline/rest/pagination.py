@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -53,6 +54,8 @@ from trunkline.core.config import (
 )
 from trunkline.core.errors import ConfigError, PaginationError
 from trunkline.rest.extract import ParsedBody, extract_records, value_at
+
+log = logging.getLogger("trunkline.pagination")
 
 _REPEAT_FIX = (
     "check the paging parameter names (page_param and size_param, offset_param and limit_param, token_param) "
@@ -181,15 +184,24 @@ class Paginator:
         size: a service that serves fewer rows a page than asked for (Babelforce: at most 1,000) would
         otherwise be left half read.
         """
-        pages = _int_at(page.body, strategy.total_pages_path, "total_pages_path")
+        pages = self._total(page, strategy.total_pages_path, "total_pages_path")
         if pages is not None:
             return self._position - strategy.start >= pages
-        records = _int_at(page.body, strategy.total_records_path, "total_records_path")
+        records = self._total(page, strategy.total_records_path, "total_records_path")
         return self.rows_seen >= records if records is not None else None
+
+    def _total(self, page: FetchedPage, path: str | None, key: str) -> int | None:
+        """The total at ``path``; a path the first page does not have is warned about once (paging then
+        falls back to the short-page rule), as it is most likely misspelt."""
+        total = _int_at(page.body, path, key)
+        if total is None and path and self.pages_fetched == 1:
+            log.warning("pagination.%s %s matches nothing in the first page; paging stops at a short page "
+                        "instead (`trunkline source test` suggests the paths there are)", key, path)
+        return total
 
     def _next_offset(self, strategy: OffsetPagination, page: FetchedPage) -> NextRequest | None:
         self._position += page.row_count
-        total = _int_at(page.body, strategy.total_records_path, "total_records_path")
+        total = self._total(page, strategy.total_records_path, "total_records_path")
         if total is not None:
             if self._position - strategy.start >= total:
                 return None

@@ -186,6 +186,9 @@ class RestSource:
         extracted = extract_records(body, path)
         rows = page_rows(body, path, extracted)
         metadata = extract_metadata(body, self.config.path_to_metadata)
+        if not metadata and page_number == 1 and self.config.path_to_metadata and body.data is not None:
+            log.warning("path_to_metadata %s matches nothing in the first page; no metadata is added to the records "
+                        "(`trunkline source test` suggests the paths there are)", self.config.path_to_metadata)
         records = [merge_metadata(record, metadata) for record in extracted] if metadata else extracted
         if not rows and page_number == 1 and path and not _names_data(body, path):
             suggestions = [s.path for s in suggest_paths(body) if s.kind == "data"]
