@@ -1,22 +1,33 @@
 """Run a flow once: fetch (in incremental windows), transform, append to the nexset, deliver.
 
-Order of work, chosen so that a run killed at any moment loses nothing (docs/flows.md):
+Order of work, chosen so that a run killed at any moment loses nothing and delivers nothing twice
+(docs/flows.md):
 
-1. The run is registered and added to the flow's *undelivered runs* before anything is fetched.
-2. Each window's records are appended to the nexset (parts appear atomically); the high-water mark
-   moves to the window's end only after its records are in the nexset.
-3. Every undelivered run's records (this one's and any left by a crashed run) are read back from the
-   nexset and delivered to each destination; API destinations go through the delivery ledger, so a
-   record acknowledged before a crash is not sent again. A run leaves the undelivered list only when
-   every destination has taken its records.
+0. Before anything runs, what can be checked without fetching is checked: an incremental flow's source
+   takes a window, and every destination's configuration parses (its files are found). Then the flow's
+   run lock is taken (:meth:`~trunkline.store.metadata.MetadataStore.run_lock`): a second run while one
+   is live is refused at once.
+1. The run is registered and added to the flow's *undelivered runs* (:mod:`trunkline.store.run_backlog`)
+   before anything is fetched.
+2. Each window's records are appended to the nexset (parts appear atomically); the window's records are
+   *committed* (counted in the run's backlog entry) and the high-water mark moves to the window's end in
+   one write, only after they are in the nexset. A run reading a whole source commits its records when
+   it has read the source to the end. Records past the committed count (a half-read snapshot or window)
+   are never delivered: the next run reads them again.
+3. Every undelivered run's committed records (this one's and any left by a run that failed, stopped or
+   was killed) are read back from the nexset and delivered to each destination that has not taken them
+   yet; API destinations go through the delivery ledger, so a record acknowledged before a crash is not
+   sent again. A run leaves the undelivered list only when every destination has taken its records.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,6 +47,7 @@ from trunkline.core.flow_config import (
     FlowConfig,
     Incremental,
 )
+from trunkline.core.sink_config import parse_sink_config
 from trunkline.core.yamlfile import load_yaml_file
 from trunkline.flows.data_delivery import deliver_to_table, write_file
 from trunkline.flows.ledger_delivery import deliver_with_ledger
@@ -44,10 +56,12 @@ from trunkline.readers.files import read_records
 from trunkline.rest.http import RetryPolicy
 from trunkline.store.metadata import MetadataStore, RunRecord
 from trunkline.store.nexsets import NexsetStore
+from trunkline.store.run_backlog import BACKLOG_KEY, PendingRun, RunBacklog
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
-UNDELIVERED = "undelivered_runs"
+UNDELIVERED = BACKLOG_KEY
 HIGH_WATER_MARK = "high_water_mark"
+log = logging.getLogger("trunkline.flows")
 
 
 @dataclass
@@ -83,7 +97,47 @@ def load_flow(flow: Path | str | Mapping[str, Any]) -> LoadedFlow:
         config = FlowConfig.model_validate(raw)
     except ValidationError as error:
         raise config_error_from(error, "flow") from None
-    return LoadedFlow(config=config, path=path, base_dir=base_dir)
+    loaded = LoadedFlow(config=config, path=path, base_dir=base_dir)
+    check_incremental_source(loaded, read_source_file=False)
+    return loaded
+
+
+def check_incremental_source(flow: LoadedFlow, *, read_source_file: bool = True) -> None:
+    """Refuse an incremental flow whose source cannot take a window: a file of records (each window would
+    read the whole file again) or a manual source (only a template's date parameters carry the window).
+
+    A source given as a file path is read only with ``read_source_file``.
+    """
+    config = flow.config
+    if config.incremental is None:
+        return
+    if isinstance(config.source, FileSource):
+        raise ConfigError("flow.incremental", "needs a template source (its date parameters carry the window), "
+                          "not a file source: every window would read the whole file again",
+                          fix="remove incremental (each run then reads the whole file once), or use a template "
+                              "source such as list_call_records")
+    if isinstance(config.source, str) and not read_source_file:
+        return
+    raw, _, _ = _source_mapping(flow, config.source)
+    if "template" not in raw:
+        raise ConfigError("flow.incremental", "needs a template source (its date parameters carry the window)",
+                          fix="use a template source such as list_call_records, or remove incremental")
+
+
+def check_destinations(flow: LoadedFlow, home: Path | None) -> None:
+    """Check every destination of ``flow`` without sending anything: table destinations' configuration,
+    API destinations' files (found, valid, credential resolved). Errors name ``flow.destinations.N``."""
+    for index, destination in enumerate(flow.config.destinations):
+        where = f"flow.destinations.{index}"
+        if isinstance(destination, DataDestination):
+            parse_sink_config({"type": destination.type, **destination.options}, root=where)
+        elif isinstance(destination, ApiDestination):
+            if isinstance(destination.destination, str):
+                path = _beside_flow(flow, destination.destination)
+                if not path.is_file():
+                    raise ConfigError(f"{where}.destination", f"names no file ({path} does not exist)",
+                                      fix="check the path: a relative one starts at the flow file's folder")
+            api_destination(flow, destination, home)
 
 
 def windows(incremental: Incremental, mark: datetime | None, now: datetime) -> list[Window]:
@@ -106,28 +160,43 @@ async def run_flow(
 
     The status is ``succeeded``; ``partial`` when the service asked to wait longer than the retry
     policy allows (what was fetched and delivered is kept, and the next run continues from there); or
-    ``failed`` (recorded, then the error is raised).
+    ``failed`` (recorded, then the error is raised). A flow whose source or destinations are
+    misconfigured raises :class:`ConfigError` before any run is recorded; one with another live run
+    raises :class:`~trunkline.store.run_lock.FlowBusyError` at once, also without recording a run.
     """
     config = flow.config
+    check_incremental_source(flow)
+    check_destinations(flow, home)
     store.register_flow(config.name, str(flow.path or ""), config.schedule)
-    store.mark_interrupted(config.name)
-    run = store.start_run(config.name)
+    with store.run_lock(config.name):
+        store.mark_interrupted(config.name)  # no other process runs the flow: a running run is a dead one
+        run = store.start_run(config.name)
+        return await _run_locked(flow, run, store=store, nexsets=nexsets, home=home, now=now or datetime.now(UTC),
+                                 on_progress=on_progress)
+
+
+async def _run_locked(flow: LoadedFlow, run: RunRecord, *, store: MetadataStore, nexsets: NexsetStore,
+                      home: Path | None, now: datetime, on_progress: ProgressCallback | None) -> RunRecord:
+    """Fetch and deliver as the run ``run``, the flow's run lock held; finish the run record."""
     counts: dict[str, Any] = {"fetched": 0, "windows": 0, "destinations": {}}
-    moment = now or datetime.now(UTC)
+    backlog = RunBacklog(store, flow.name)
     try:
-        undelivered = [*(store.get_state(config.name, UNDELIVERED) or []), run.id]
-        store.set_state(config.name, UNDELIVERED, undelivered)
-        await _fetch(flow, run.id, store=store, nexsets=nexsets, home=home, now=moment, counts=counts,
+        backlog.drop_undeliverable()  # runs that died before committing a record: this run reads them again
+        pending = backlog.add(run.id)
+        backlog.save()
+        await _fetch(flow, pending, backlog, store=store, nexsets=nexsets, home=home, now=now, counts=counts,
                      on_progress=on_progress)
         store.update_run(run.id, counts)
-        for run_id in list(undelivered):
-            await _deliver_run(flow, run_id, run.id, store=store, nexsets=nexsets, home=home, now=moment,
-                               counts=counts, on_progress=on_progress)
-            undelivered.remove(run_id)
-            store.set_state(config.name, UNDELIVERED, undelivered)
+        for waiting in list(backlog.runs):
+            await _deliver_run(flow, waiting, backlog, run.id, nexsets=nexsets, home=home, now=now, counts=counts,
+                               on_progress=on_progress)
+            backlog.remove(waiting)
+            backlog.save()
     except RetryLaterError as error:  # the service asks for a pause: keep what is done, resume next run
+        _forget_if_nothing_committed(backlog)
         return store.finish_run(run.id, "partial", counts, error=f"{error} — the next run resumes from here")
     except Exception as error:  # the run is recorded as failed with its reason, then the error goes on up
+        _forget_if_nothing_committed(backlog)
         store.finish_run(run.id, "failed", counts, error=str(error))
         raise
     problems = sum(step.get("dead", 0) + step.get("failed", 0) for step in counts["destinations"].values())
@@ -136,28 +205,88 @@ async def run_flow(
                             else None)
 
 
-async def _fetch(flow: LoadedFlow, run_id: str, *, store: MetadataStore, nexsets: NexsetStore, home: Path | None,
-                 now: datetime, counts: dict[str, Any], on_progress: ProgressCallback | None) -> None:
+def _forget_if_nothing_committed(backlog: RunBacklog) -> None:
+    """After an error, drop a run that committed no record from the backlog (the next run would do it too)."""
+    if backlog.drop_undeliverable():
+        with suppress(Exception):  # the run's own error matters more; the next run drops it anyway
+            backlog.save()
+
+
+async def _fetch(flow: LoadedFlow, pending: PendingRun, backlog: RunBacklog, *, store: MetadataStore,
+                 nexsets: NexsetStore, home: Path | None, now: datetime, counts: dict[str, Any],
+                 on_progress: ProgressCallback | None) -> None:
+    """Append the source's records to the nexset, committing them to the run's backlog entry: all at the end
+    of a whole read, or window by window (with the high-water mark, in one write) for an incremental flow."""
     config = flow.config
     if config.incremental is None:
         appended = nexsets.append(config.nexset_name, _transformed(flow, _source_records(flow, home, now, None)),
-                                  run_id=run_id, source=config.name)
+                                  run_id=pending.run, source=config.name)
         counts["fetched"] += appended.records
         _note_drift(counts, appended)
+        pending.records, pending.complete = appended.records, True
+        backlog.save()
         return
     mark_text = store.get_state(config.name, HIGH_WATER_MARK)
     mark = datetime.fromisoformat(mark_text) if mark_text else None
+    cursor = NewestValue(config.incremental.cursor) if config.incremental.cursor else None
     for window in windows(config.incremental, mark, now):
-        appended = nexsets.append(config.nexset_name,
-                                  _transformed(flow, _source_records(flow, home, now, window)),
-                                  run_id=run_id, source=config.name)
+        records = _transformed(flow, _source_records(flow, home, now, window))
+        appended = nexsets.append(config.nexset_name, cursor.watch(records) if cursor else records,
+                                  run_id=pending.run, source=config.name)
         counts["fetched"] += appended.records
         counts["windows"] += 1
         _note_drift(counts, appended)
-        store.set_state(config.name, HIGH_WATER_MARK, window.end.isoformat())
+        pending.records = (pending.records or 0) + appended.records
+        backlog.save(also={HIGH_WATER_MARK: window.end.isoformat()})
         if on_progress is not None:
             on_progress("fetch", {"window": f"{window.start:%Y-%m-%d %H:%M} → {window.end:%Y-%m-%d %H:%M}",
                                   "records": counts["fetched"]})
+    pending.complete = True
+    backlog.save()
+    if cursor is not None:
+        counts["cursor"] = cursor.report(counts["fetched"])
+
+
+class NewestValue:
+    """The newest value of the ``incremental.cursor`` field among a run's records, for the run's counts; a
+    cursor no fetched record carries (most likely misspelt) is warned about."""
+
+    def __init__(self, field: str) -> None:
+        self.field = field
+        self.newest: tuple[datetime, str] | None = None
+        self.seen = 0
+
+    def watch(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """``records`` unchanged, their cursor values noted on the way."""
+        for record in records:
+            value = record.get(self.field)
+            if value is not None:
+                self.seen += 1
+                moment = _as_moment(value)
+                if moment is not None and (self.newest is None or moment > self.newest[0]):
+                    self.newest = (moment, str(value))
+            yield record
+
+    def report(self, fetched: int) -> dict[str, Any]:
+        """What the run's counts say of the cursor."""
+        if fetched and not self.seen:
+            log.warning("incremental.cursor %r is in none of the %d records fetched: check its spelling",
+                        self.field, fetched)
+        return {"field": self.field, "newest": self.newest[1] if self.newest else None}
+
+
+def _as_moment(value: Any) -> datetime | None:
+    """A cursor value as an aware datetime (ISO 8601 text, offset-less meaning UTC), or None."""
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+    else:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _note_drift(counts: dict[str, Any], appended: Any) -> None:
@@ -175,16 +304,12 @@ def _source_records(flow: LoadedFlow, home: Path | None, now: datetime, window: 
     """The source's records for one window (or all), as a synchronous stream."""
     source = flow.config.source
     if isinstance(source, FileSource):
-        path = Path(source.path)
-        yield from read_records(path if path.is_absolute() else flow.base_dir / path, source.format)
+        yield from read_records(_beside_flow(flow, source.path), source.format)
         return
     raw, name, base_dir = _source_mapping(flow, source)
-    if window is not None:
+    if window is not None:  # check_incremental_source made sure the source is a template's
         incremental = flow.config.incremental
         assert incremental is not None
-        if "template" not in raw:
-            raise ConfigError("flow.incremental", "needs a template source (its date parameters carry the window)",
-                              fix="use a template source such as list_call_records, or remove incremental")
         params = dict(raw.get("params") or {})
         params[incremental.start_param] = window.start.strftime("%Y-%m-%dT%H:%M:%SZ")
         params[incremental.end_param] = window.end.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -196,9 +321,14 @@ def _source_records(flow: LoadedFlow, home: Path | None, now: datetime, window: 
 def _source_mapping(flow: LoadedFlow, source: str | dict[str, Any]) -> tuple[dict[str, Any], str, Path]:
     if isinstance(source, dict):
         return dict(source), f"{flow.name}-source", flow.base_dir
-    path = Path(source)
-    path = path if path.is_absolute() else flow.base_dir / path
+    path = _beside_flow(flow, source)
     return dict(load_yaml_file(path, root="source")), path.stem, path.parent
+
+
+def _beside_flow(flow: LoadedFlow, name: str) -> Path:
+    """A path from the flow file: absolute as it is, relative from the flow file's folder."""
+    path = Path(name)
+    return path if path.is_absolute() else flow.base_dir / path
 
 
 def retry_policy(flow: LoadedFlow) -> RetryPolicy:
@@ -251,24 +381,30 @@ def _drain(resolved: Any, home: Path | None, now: datetime, retry: RetryPolicy) 
         thread.join(timeout=10)
 
 
-async def _deliver_run(flow: LoadedFlow, run_id: str, current_run: str, *, store: MetadataStore,
+async def _deliver_run(flow: LoadedFlow, pending: PendingRun, backlog: RunBacklog, current_run: str, *,
                        nexsets: NexsetStore, home: Path | None, now: datetime, counts: dict[str, Any],
                        on_progress: ProgressCallback | None) -> None:
+    """Deliver one undelivered run's committed records to each destination that has not taken them yet."""
     config = flow.config
     for index, destination in enumerate(config.destinations):
         label = destination_label(destination, index)
         step = counts["destinations"].setdefault(label, {})
-        records = (record for record in nexsets.read(config.nexset_name, run_id=run_id))
+        if label in pending.delivered:
+            continue
+        records = nexsets.read(config.nexset_name, run_id=pending.run, limit=pending.records)
         if isinstance(destination, ApiDestination):
             resolved = api_destination(flow, destination, home)
             summary = await deliver_with_ledger(
-                resolved, records, store=store, flow=config.name, destination=label, key=destination.key,
-                max_attempts=destination.max_attempts, run_id=current_run, now=now, retry=retry_policy(flow))
+                resolved, records, store=backlog.store, flow=config.name, destination=label, key=destination.key,
+                max_attempts=destination.max_attempts, run_id=current_run, now=now, retry=retry_policy(flow),
+                key_path=f"flow.destinations[{index}].key")
             _add(step, summary.as_dict())
         elif isinstance(destination, FileDestination):
-            _add(step, write_file(destination, records, run_id=run_id, base_dir=flow.base_dir))
+            _add(step, write_file(destination, records, run_id=pending.run, base_dir=flow.base_dir))
         else:
             _add(step, deliver_to_table(destination, records, base_dir=flow.base_dir))
+        pending.delivered.append(label)
+        backlog.save()
         if on_progress is not None:
             on_progress("deliver", {"destination": label, **step})
 
@@ -291,8 +427,7 @@ def api_destination(flow: LoadedFlow, destination: ApiDestination, home: Path | 
     if isinstance(destination.destination, dict):
         return resolve_destination(destination.destination, name=f"{flow.name}-destination", home=home,
                                    base_dir=flow.base_dir)
-    path = Path(destination.destination)
-    return load_destination(path if path.is_absolute() else flow.base_dir / path, home=home)
+    return load_destination(_beside_flow(flow, destination.destination), home=home)
 
 
 def _add(step: dict[str, Any], numbers: Mapping[str, Any]) -> None:

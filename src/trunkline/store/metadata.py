@@ -10,6 +10,8 @@ records are stored as JSON.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -113,8 +115,15 @@ class MetadataStore(Protocol):
     def mark_interrupted(self, flow: str) -> int:
         """Mark the runs of ``flow`` still ``running`` as ``interrupted``; return how many.
 
-        Call it only when no live process is running the flow (their process died).
+        Call it only while holding the flow's :meth:`run_lock`: then no other live process runs the flow,
+        and a run still ``running`` is one whose process died.
         """
+        ...
+
+    def run_lock(self, flow: str) -> AbstractContextManager[None]:
+        """Hold the flow's run lock for the ``with`` block: at most one run of a flow at a time, across
+        processes. Raises :class:`~trunkline.store.run_lock.FlowBusyError` at once (naming the live run)
+        when another holder has it; a holder whose process died has let it go."""
         ...
 
     def get_state(self, flow: str, key: str) -> Any | None:
@@ -123,6 +132,10 @@ class MetadataStore(Protocol):
 
     def set_state(self, flow: str, key: str, value: Any) -> None:
         """Store a JSON value (a cursor, a high-water mark) under ``key`` for ``flow``."""
+        ...
+
+    def set_states(self, flow: str, values: Mapping[str, Any]) -> None:
+        """Store several JSON values for ``flow`` at once: all of them are written, or none."""
         ...
 
     def ledger_get(self, flow: str, destination: str, record_key: str) -> LedgerEntry | None:

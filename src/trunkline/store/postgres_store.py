@@ -8,14 +8,15 @@ Every other query parameter goes to libpq as it is.
 Counts and state are ``JSONB``; ledger records are ``JSON``, which keeps their text (and so their key
 order) exactly as written, for dead-letter replay. Each write is one auto-committed statement (upserts
 use ``ON CONFLICT``); schema changes run in a transaction that holds an advisory lock, so processes
-starting together do not race to create the schema and its tables.
+starting together do not race to create the schema and its tables. A flow's run lock is a session-level
+advisory lock keyed by schema and flow, which the server releases when the session ends.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -26,11 +27,15 @@ from psycopg.types.string import TextLoader
 from trunkline.core.errors import ConfigError
 from trunkline.core.urls import redact_url
 from trunkline.store.metadata import STORE_ENV
+from trunkline.store.run_lock import advisory_key
 from trunkline.store.sql_store import SqlStore
 
 DEFAULT_SCHEMA = "trunkline"
 CONNECT_TIMEOUT_SECONDS = 10
 MIGRATION_LOCK = 0x7472756E6B6C696E  # "trunklin": the advisory lock held while the schema changes
+#: Server-side TCP keepalives of the store's session (seconds, probes): the session of a client machine
+#: that vanished without closing its connection ends within about a minute, and with it its run locks.
+KEEPALIVES = {"tcp_keepalives_idle": "30", "tcp_keepalives_interval": "10", "tcp_keepalives_count": "3"}
 
 _SCHEMA_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 _VERSION_1 = (
@@ -92,6 +97,8 @@ class PostgresStore(SqlStore):
         for json_type in ("json", "jsonb"):  # JSON comes back as text, as from SQLite
             self._conn.adapters.register_loader(json_type, TextLoader)
         self._conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+        for setting, value in KEEPALIVES.items():  # a vanished client's session (and run locks) ends soon
+            self._conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(setting), sql.Literal(value)))
         self._migrate()
 
     @classmethod
@@ -132,6 +139,14 @@ class PostgresStore(SqlStore):
 
     def _is_foreign_key_violation(self, exc: Exception) -> bool:
         return isinstance(exc, psycopg.errors.ForeignKeyViolation)
+
+    def _try_run_lock(self, flow: str) -> bool:
+        """A session-level advisory lock: the server releases it when this connection's session ends."""
+        return bool(self._one("SELECT pg_try_advisory_lock(?)", (advisory_key(self.schema, flow),))[0])
+
+    def _release_run_lock(self, flow: str) -> None:
+        with suppress(psycopg.Error):  # a connection that broke took its session, and the lock, with it
+            self._rows("SELECT pg_advisory_unlock(?)", (advisory_key(self.schema, flow),))
 
 
 def split_url(url: str) -> tuple[str, str]:

@@ -1,9 +1,10 @@
 """The SQL both metadata backends share: the queries behind :class:`~trunkline.store.metadata.MetadataStore`.
 
 A backend subclass supplies the connection (:meth:`SqlStore._execute`), an exclusive transaction for
-schema changes (:meth:`SqlStore._exclusive`), its DDL (``MIGRATIONS``) and how to recognise a
-foreign-key violation. Queries are written with ``?`` placeholders; every statement runs on its own
-and is committed before the method returns.
+schema changes (:meth:`SqlStore._exclusive`), its DDL (``MIGRATIONS``), how to recognise a
+foreign-key violation, and the per-flow run lock (:meth:`SqlStore._try_run_lock`: one that the
+holder's death releases, see :mod:`trunkline.store.run_lock`). Queries are written with ``?``
+placeholders; every statement runs on its own and is committed before the method returns.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ import json
 import threading
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, suppress
 from typing import Any, ClassVar, Self
 
 from trunkline.core.errors import ConfigError, TrunklineError
 from trunkline.store.metadata import LEDGER_STATUSES, RUN_STATUSES, FlowRecord, LedgerEntry, RunRecord, utc_now
+from trunkline.store.run_lock import HOLDER_KEY, FlowBusyError, holder_info
 
 COMPONENT = "metadata"
 
@@ -40,6 +42,7 @@ class SqlStore(ABC):
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._held_runs: set[str] = set()
 
     # backend hooks -----------------------------------------------------------------------------
 
@@ -54,6 +57,14 @@ class SqlStore(ABC):
     @abstractmethod
     def _is_foreign_key_violation(self, exc: Exception) -> bool:
         """Whether ``exc`` is the driver's error for a foreign-key violation (a write about an unknown flow)."""
+
+    @abstractmethod
+    def _try_run_lock(self, flow: str) -> bool:
+        """Take the run lock of ``flow`` without waiting (one the holder's death releases); whether it was taken."""
+
+    @abstractmethod
+    def _release_run_lock(self, flow: str) -> None:
+        """Let go of the run lock of ``flow`` taken by :meth:`_try_run_lock`."""
 
     @abstractmethod
     def close(self) -> None:
@@ -161,13 +172,45 @@ class SqlStore(ABC):
     def mark_interrupted(self, flow: str) -> int:
         """Mark the runs of ``flow`` still ``running`` as ``interrupted``; return how many.
 
-        Call it only when no live process is running the flow (their process died).
+        Call it only while holding the flow's :meth:`run_lock`: then no other live process runs the flow,
+        and a run still ``running`` is one whose process died.
         """
         rows = self._rows(
             "UPDATE runs SET status = 'interrupted', ended_at = ? WHERE flow = ? AND status = 'running' RETURNING id",
             (utc_now(), flow),
         )
         return len(rows)
+
+    @contextmanager
+    def run_lock(self, flow: str) -> Iterator[None]:
+        """Hold the flow's run lock for the ``with`` block: at most one run of a flow at a time, across
+        processes. Raises :class:`~trunkline.store.run_lock.FlowBusyError` at once (naming the live run)
+        when another holder has it; a holder whose process died has let it go."""
+        with self._lock:
+            taken = flow not in self._held_runs and self._try_run_lock(flow)
+            if taken:
+                self._held_runs.add(flow)
+        if not taken:
+            raise self._busy(flow)
+        try:
+            self.set_state(flow, HOLDER_KEY, holder_info())
+            yield
+        finally:
+            try:
+                with suppress(Exception):  # the lock goes anyway; a stale holder note is only informative
+                    self.set_state(flow, HOLDER_KEY, None)
+            finally:
+                with self._lock:
+                    self._held_runs.discard(flow)
+                    self._release_run_lock(flow)
+
+    def _busy(self, flow: str) -> FlowBusyError:
+        """The error for a run refused because another holds the flow: the live run and its process, if known."""
+        holder = self.get_state(flow, HOLDER_KEY)
+        holder = holder if isinstance(holder, dict) else None
+        since = str(holder.get("since") or "") if holder else ""
+        running = [run for run in self.list_runs(flow, limit=5) if run.status == "running" and run.started_at >= since]
+        return FlowBusyError(flow, running[0] if running else None, holder)
 
     # state -------------------------------------------------------------------------------------
 
@@ -183,6 +226,20 @@ class SqlStore(ABC):
                 "INSERT INTO flow_state (flow, key, value, updated_at) VALUES (?, ?, ?, ?)"
                 " ON CONFLICT (flow, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 (flow, key, _dumps(value), utc_now()),
+            )
+
+    def set_states(self, flow: str, values: Mapping[str, Any]) -> None:
+        """Store several JSON values for ``flow`` at once: one statement, so all of them are written, or none."""
+        if not values:
+            return
+        now = utc_now()
+        rows = ", ".join("(?, ?, ?, ?)" for _ in values)
+        params = [item for key, value in values.items() for item in (flow, key, _dumps(value), now)]
+        with self._about_flow(flow):
+            self._rows(
+                f"INSERT INTO flow_state (flow, key, value, updated_at) VALUES {rows}"
+                " ON CONFLICT (flow, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                params,
             )
 
     # ledger ------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 The database runs in WAL mode (readers never block the writer) with a busy timeout, so several
 processes on one machine can use it at once. Each write is its own transaction, committed with
 ``synchronous=FULL`` before the method returns: a ledger entry written just before a ``kill -9``
-or a power cut is on disk.
+or a power cut is on disk. A flow's run lock is an OS file lock in ``<home>/locks``.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from trunkline.core.errors import ConfigError
 from trunkline.store.credentials import DB_FILE_NAME
+from trunkline.store.run_lock import FileRunLock
 from trunkline.store.sql_store import SqlStore
 
 BUSY_TIMEOUT_SECONDS = 30.0
@@ -77,6 +78,7 @@ class SqliteStore(SqlStore):
         """Open (creating it with mode 0600 when missing) the database at ``db_path`` and its tables."""
         super().__init__()
         self.db_path = Path(db_path)
+        self._run_locks: dict[str, FileRunLock] = {}
         try:
             if not self.db_path.exists():
                 os.close(os.open(self.db_path, os.O_WRONLY | os.O_CREAT, 0o600))
@@ -139,3 +141,16 @@ class SqliteStore(SqlStore):
 
     def _is_foreign_key_violation(self, exc: Exception) -> bool:
         return getattr(exc, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_FOREIGNKEY"
+
+    def _try_run_lock(self, flow: str) -> bool:
+        """An OS file lock beside the database (``<home>/locks/<flow>.lock``): SQLite's processes share a machine."""
+        lock = FileRunLock(self.db_path.parent, flow)
+        if not lock.acquire():
+            return False
+        self._run_locks[flow] = lock
+        return True
+
+    def _release_run_lock(self, flow: str) -> None:
+        lock = self._run_locks.pop(flow, None)
+        if lock is not None:
+            lock.release()
