@@ -159,6 +159,9 @@ def test_incremental_windows_have_no_gap_and_no_overlap(bf, env, tmp_path):
     }))
     first = json.loads(run_cli("flow", "run", str(flow), "--json", env=env).stdout)
     assert first["counts"]["windows"] == 3
+    newest = max((json.loads(line) for path in (tmp_path / "out").glob("calls-*.jsonl")
+                  for line in path.read_text().splitlines()), key=lambda call: call["dateCreated"])["dateCreated"]
+    assert first["counts"]["cursor"] == {"field": "dateCreated", "newest": newest}
     second = json.loads(run_cli("flow", "run", str(flow), "--json", env=env).stdout)
     assert second["counts"]["windows"] <= 1
     exported = tmp_path / "all.jsonl"
@@ -244,3 +247,17 @@ def test_activating_reads_the_files_schedule_and_registers_nothing_without_one(b
     write_leads_flow(tmp_path, new_list(bf, "rescheduled"), 1, schedule="30 2 * * *")
     run_cli("flow", "activate", "crm-leads", env=env)  # by name: the file's schedule as it is now
     assert json.loads(run_cli("flow", "status", "crm-leads", "--json", env=env).stdout)[0]["schedule"] == "30 2 * * *"
+
+
+def test_a_cursor_no_record_carries_is_warned_about(bf, env, tmp_path):
+    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=20)
+    (tmp_path / "calls.yaml").write_text(yaml.safe_dump({"credential": CREDENTIAL, "template": "list_call_records"}))
+    flow = tmp_path / "calls-flow.yaml"
+    flow.write_text(yaml.safe_dump({
+        "name": "calls", "source": "calls.yaml",
+        "incremental": {"cursor": "dateCreatd", "start": start.isoformat(), "window": "1 day"},
+        "destinations": [{"type": "jsonl", "path": "out/calls-{run}.jsonl"}],
+    }))
+    result = run_cli("flow", "run", str(flow), "--json", env=env)
+    assert json.loads(result.stdout)["counts"]["cursor"] == {"field": "dateCreatd", "newest": None}
+    assert "incremental.cursor 'dateCreatd' is in none of the" in result.stderr

@@ -12,6 +12,7 @@ from rich.table import Table
 from trunkline.cli.state import console, err_console, print_json, run_async, state_of
 from trunkline.core.errors import ConfigError
 from trunkline.flows.dead_letters import replay_dead_letters
+from trunkline.flows.ledger_delivery import LedgerSummary
 from trunkline.flows.runner import load_flow, run_flow
 from trunkline.flows.scheduler import next_due, serve
 from trunkline.store.home import resolve_home
@@ -162,17 +163,32 @@ def dead_list(ctx: typer.Context, name: FlowName,
 def dead_replay(ctx: typer.Context, name: FlowName,
                 destination: Annotated[str | None, typer.Option(help="Only this destination.")] = None,
                 as_json: JsonFlag = False) -> None:
-    """Send a flow's dead letters again (with fresh attempts); those that fail again stay dead."""
+    """Send a flow's dead letters again (with fresh attempts); those that fail again stay dead.
+
+    Exits 1 when any replayed record was not delivered.
+    """
     home, store, _ = _stores(ctx)
     with store:
         _known(store, name)
         results = run_async(replay_dead_letters(name, store=store, home=home, destination=destination))
     if as_json:
         print_json({label: summary.as_dict() for label, summary in results.items()})
-        return
-    for label, summary in results.items():
-        console.print(f"{label}: {summary.records} replayed — {summary.acknowledged} delivered, "
-                      f"{summary.dead} still dead, {summary.failed} failed", highlight=False)
+    else:
+        for label, summary in results.items():
+            console.print(_replay_line(name, label, summary), highlight=False)
+    if any(summary.dead or summary.failed for summary in results.values()):
+        raise typer.Exit(1)
+
+
+def _replay_line(flow: str, label: str, summary: LedgerSummary) -> str:
+    """``dialer: 2 replayed — 1 delivered, 1 still dead`` (the parts add up to the number replayed)."""
+    parts = [f"{summary.acknowledged} delivered", f"{summary.dead} still dead"]
+    if summary.unchanged:
+        parts.append(f"{summary.unchanged} delivered before")
+    if summary.failed:
+        parts.append(f"{summary.failed} failed")
+    see = f" (reasons: trunkline deadletters list {flow})" if summary.dead else ""
+    return f"{label}: {summary.records} replayed — {', '.join(parts)}{see}"
 
 
 def serve_command(

@@ -10,6 +10,15 @@ replay). On the next run:
   destinations (PUT, DELETE, or ``mode: upsert``) it is sent again; for others it becomes dead with
   that reason, because resending might duplicate it.
 
+With a ``key``, a record without a value for a key field is not sent: it becomes dead under a row of its
+own (keyed by its content hash), with a reason naming ``flow.destinations[N].key``. Records missing the
+key *field* are held until a record shows that the field exists; when no record of the delivery (or
+none of the first :data:`KEYLESS_LIMIT`) has it, the key is taken for a typo and delivery stops with a
+:class:`~trunkline.core.errors.ConfigError` naming the key and the fields the records have.
+
+A replay (``trunkline deadletters replay``) sends dead records with a fresh attempt count; one that is
+not delivered stays dead, with the new reason.
+
 With ``concurrency: N`` up to N requests are in flight at once (``send_window``); each is marked
 ``pending`` before it leaves and its answer is recorded in input order. Delivery is serialised per
 ledger key: a record whose key an unanswered request of this run carries waits for that answer before
@@ -27,13 +36,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 from trunkline.connectors.resolve_destination import ResolvedDestination, open_destination
-from trunkline.core.errors import RetryLaterError
+from trunkline.core.errors import ConfigError, RetryLaterError
 from trunkline.flows.send_window import SendWindow, Sent
 from trunkline.rest.destination import InputRecord, PlannedRequest, RecordOutcome
 from trunkline.rest.http import RetryPolicy
 from trunkline.store.metadata import LedgerEntry, MetadataStore
 
 _EXCERPT = 300
+KEYLESS_LIMIT = 1_000
+"""How many records missing the key field are held, waiting for one that has it, before the key is taken
+for a typo (a ConfigError): bounds the memory a mistyped key costs."""
+_FIELDS_SHOWN = 30
 
 
 @dataclass
@@ -63,12 +76,34 @@ def content_hash(record: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def record_key(record: dict[str, Any], key: str | list[str] | None, digest: str) -> str:
-    """The ledger key: the key field(s) of the record, or its content hash when no key is configured."""
+def key_names(key: str | list[str] | None) -> list[str]:
+    """The key field(s) a destination's ``key`` names (none without a key)."""
     if key is None:
+        return []
+    return [key] if isinstance(key, str) else list(key)
+
+
+def missing_key_fields(record: dict[str, Any], key: str | list[str] | None) -> list[str]:
+    """The key fields ``record`` has no value for: absent, null or blank text."""
+    return [name for name in key_names(key) if _blank(record.get(name))]
+
+
+def record_key(record: dict[str, Any], key: str | list[str] | None, digest: str) -> str:
+    """The ledger key: the key field(s) of the record, or its content hash when no key is configured.
+
+    A record without a value for a key field (see :func:`missing_key_fields`) has a row of its own,
+    ``no-key:`` and its content hash: it never shares a row with another record.
+    """
+    names = key_names(key)
+    if not names:
         return digest
-    names = [key] if isinstance(key, str) else key
-    return "|".join(str(record.get(name)) for name in names)
+    if missing_key_fields(record, key):
+        return f"no-key:{digest[:16]}"
+    return "|".join(str(record[name]) for name in names)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def is_idempotent(resolved: ResolvedDestination) -> bool:
@@ -80,9 +115,9 @@ class _Books:
     """The ledger bookkeeping of one delivery: each row's key, content hash and attempts so far."""
 
     def __init__(self, store: MetadataStore, flow: str, destination: str, run_id: str, summary: LedgerSummary,
-                 max_attempts: int) -> None:
+                 max_attempts: int, replay: bool = False) -> None:
         self.store, self.flow, self.destination, self.run_id = store, flow, destination, run_id
-        self.summary, self.max_attempts = summary, max_attempts
+        self.summary, self.max_attempts, self.replay = summary, max_attempts, replay
         self.rows: dict[int, tuple[str, str, int]] = {}
         self._open_rows: set[int] = set()
         self._open_keys: Counter[str] = Counter()
@@ -120,8 +155,26 @@ class _Books:
         """Undo :meth:`sending` for a request the service refused without acting (asked to wait)."""
         ledger_key, digest, attempts = self.rows[row]
         self.rows[row] = (ledger_key, digest, max(0, attempts - 1))
-        self.put(row, record, "failed", reason="the service asked to wait longer than allowed; sent next run")
+        if self.replay:
+            self.put(row, record, "dead", reason="the service asked to wait longer than allowed during a replay; "
+                     "replay it again later")
+        else:
+            self.put(row, record, "failed", reason="the service asked to wait longer than allowed; sent next run")
         self._closed(row)
+
+    def dead_without_key(self, row: int, record: dict[str, Any], ledger_key: str, digest: str, reason: str) -> None:
+        """Record a record that has no value for a key field as dead, on its own row (not sent)."""
+        summary = self.summary
+        summary.records += 1
+        entry = self.store.ledger_get(self.flow, self.destination, ledger_key)
+        if entry is not None and entry.content_hash == digest and entry.status == "dead" and not self.replay:
+            summary.skipped_dead += 1
+            return
+        self.rows[row] = (ledger_key, digest, 0)
+        self.put(row, record, "dead", reason=reason)
+        summary.dead += 1
+        if len(summary.reasons) < 5:
+            summary.reasons.append(f"row {row}: {reason}")
 
     def settle(self, outcome: RecordOutcome, excerpt: str | None = None) -> None:
         """Record one outcome in the ledger and the summary."""
@@ -139,6 +192,8 @@ class _Books:
             status = "failed" if self.rows[outcome.row][2] < self.max_attempts else "dead"
         else:  # invalid or review: sending it again unchanged cannot help, or might duplicate it
             status = "dead"
+        if self.replay:  # a replayed record that is not delivered stays dead, with the new reason
+            status = "dead"
         self.put(outcome.row, outcome.record, status, http_status=outcome.http_status, reason=outcome.reason,
                  excerpt=excerpt)
         if status == "dead":
@@ -152,21 +207,26 @@ class _Books:
 async def deliver_with_ledger(
     resolved: ResolvedDestination, records: Iterable[dict[str, Any]], *, store: MetadataStore, flow: str,
     destination: str, key: str | list[str] | None, max_attempts: int, run_id: str, replay: bool = False,
-    now: datetime | None = None, retry: RetryPolicy | None = None,
+    now: datetime | None = None, retry: RetryPolicy | None = None, key_path: str | None = None,
 ) -> LedgerSummary:
     """Deliver ``records`` through ``resolved``, recording each in the ledger (see the module docstring).
 
-    With ``replay``, dead records are sent again with a fresh attempt count.
+    With ``replay``, dead records are sent again with a fresh attempt count; those not delivered stay dead.
+    ``key_path`` names the destination's key in errors (``flow.destinations[0].key``). Raises
+    :class:`ConfigError` when no record has a key field.
     """
     summary = LedgerSummary(destination=destination)
-    books = _Books(store, flow, destination, run_id, summary, max_attempts)
+    books = _Books(store, flow, destination, run_id, summary, max_attempts, replay)
     idempotent = is_idempotent(resolved)
     backlog = _Backlog(records)
+    keyless = _Keyless(key, books, key_path or f"the key of destination {destination}")
 
     def candidates() -> Iterator[InputRecord]:
         """The records to send, until one whose key is still on its way (it is put back for later)."""
         for row, record in backlog:
             digest = content_hash(record)
+            if keyless.held_back(row, record, digest):
+                continue
             ledger_key = record_key(record, key, digest)
             if books.in_flight(ledger_key):
                 backlog.put_back(row, record)
@@ -212,8 +272,80 @@ async def deliver_with_ledger(
                             books.sending(entry.source.row, entry.source.data)
                     await window.put(item)
                 await window.drain()  # a record waits for its key: let every answer in, then go on
+            keyless.finish()
         summary.requests = client.stats.requests
     return summary
+
+
+class _Keyless:
+    """The records that have no value for a key field: each is recorded dead on a row of its own.
+
+    While no record has shown that every key field exists, such records are held (up to
+    :data:`KEYLESS_LIMIT`): if none ever does, the key is a typo and :meth:`finish` raises a ConfigError
+    instead of filling the ledger with dead letters.
+    """
+
+    def __init__(self, key: str | list[str] | None, books: _Books, key_path: str) -> None:
+        self.key, self.names, self.books, self.path = key, key_names(key), books, key_path
+        self.seen: set[str] = set()
+        self.fields: dict[str, None] = {}
+        self.held: list[tuple[int, dict[str, Any], str]] = []
+        self._of = " replayed" if books.replay else " of this run"
+
+    @property
+    def confirmed(self) -> bool:
+        """Whether some record of the delivery has had each key field."""
+        return self.seen.issuperset(self.names)
+
+    def held_back(self, row: int, record: dict[str, Any], digest: str) -> bool:
+        """Whether the record lacks a key value; if so it is recorded dead now, or held while unconfirmed."""
+        if not self.names:
+            return False
+        self.seen.update(name for name in self.names if name in record)
+        missing = missing_key_fields(record, self.key)
+        if self.confirmed:
+            self._release()
+            if missing:
+                self._dead(row, record, digest)
+            return bool(missing)
+        self.held.append((row, record, digest))
+        self.fields.update(dict.fromkeys(record))
+        if len(self.held) >= KEYLESS_LIMIT:
+            raise self._typo(f"none of the first {KEYLESS_LIMIT} records{self._of}")
+        return True
+
+    def finish(self) -> None:
+        """At the end of the records: release the held ones, or raise if no record had a key field."""
+        if not self.held:
+            return
+        if not self.confirmed:
+            raise self._typo(f"no record{self._of}")
+        self._release()
+
+    def _release(self) -> None:
+        held, self.held = self.held, []
+        for row, record, digest in held:
+            self._dead(row, record, digest)
+
+    def _dead(self, row: int, record: dict[str, Any], digest: str) -> None:
+        missing = missing_key_fields(record, self.key)
+        fields = ", ".join(list(record)[:_FIELDS_SHOWN]) or "none"
+        reason = (f"{self.path}: the record has no value for {_quoted(missing)} (its fields: {fields}), so it "
+                  f"was not sent. Fix: give it {_quoted(missing)}, or set {self.path} to the field(s) that identify "
+                  "each record; then replay it")
+        self.books.dead_without_key(row, record, record_key(record, self.key, digest), digest, reason)
+
+    def _typo(self, which: str) -> ConfigError:
+        absent = [name for name in self.names if name not in self.seen]
+        fields = ", ".join(list(self.fields)[:_FIELDS_SHOWN]) or "none"
+        return ConfigError(self.path, f"{which} has the field {_quoted(absent)} it names (the records have: "
+                           f"{fields}); nothing was sent",
+                           fix="set key to the field(s) that identify each record, as spelt in the records, or "
+                               "leave key out to identify records by their content")
+
+
+def _quoted(names: list[str]) -> str:
+    return " and ".join(repr(name) for name in names)
 
 
 class _Backlog:

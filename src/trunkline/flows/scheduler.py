@@ -20,6 +20,7 @@ from croniter import croniter
 from trunkline.flows.runner import load_flow, run_flow
 from trunkline.store.metadata import FlowRecord, MetadataStore, RunRecord
 from trunkline.store.nexsets import NexsetStore
+from trunkline.store.run_lock import FlowBusyError
 
 log = logging.getLogger("trunkline.scheduler")
 
@@ -75,6 +76,9 @@ def _run_once(flow: FlowRecord, store: MetadataStore, nexsets: NexsetStore, home
     try:
         loaded = load_flow(Path(flow.path))
         return asyncio.run(run_flow(loaded, store=store, nexsets=nexsets, home=home))
+    except FlowBusyError as busy:  # another process runs it now: skip this time, nothing was started
+        log.warning("flow %s skipped: %s", flow.name, busy)
+        return None
     except Exception as error:  # the run, if it started, records why it failed
         latest = store.list_runs(flow.name, limit=1)
         started = bool(latest) and (not before or latest[0].id != before[0].id)
