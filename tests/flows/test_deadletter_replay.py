@@ -13,7 +13,7 @@ import httpx
 import pytest
 import yaml
 
-from tests.babelforce_access import babelforce_credential
+from tests.babelforce_access import access_headers, babelforce_credential, new_outbound_list
 from tests.cli.run import run_cli
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.server import RunningEmulator, start_in_thread
@@ -30,19 +30,9 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {"TRUNKLINE_HOME": str(tmp_path / "home")}
 
 
-def access(bf: RunningEmulator) -> dict[str, str]:
-    creds = bf.app.state.credentials
-    return {"X-Auth-Access-Id": creds.access_id, "X-Auth-Access-Token": creds.access_token}
-
-
-def new_list(bf: RunningEmulator, name: str) -> str:
-    response = httpx.post(f"{bf.base_url}/api/v2/outbound/lists", json={"name": name}, headers=access(bf))
-    return response.raise_for_status().json()["item"]["id"]
-
-
 def take_uid(bf: RunningEmulator, list_id: str, uid: str) -> None:
     """Create a lead with ``uid`` first: the emulator then refuses another with 400, every time."""
-    httpx.post(f"{bf.base_url}/api/v2/outbound/lists/{list_id}/leads", headers=access(bf),
+    httpx.post(f"{bf.base_url}/api/v2/outbound/lists/{list_id}/leads", headers=access_headers(bf),
                json={"uid": uid, "number": "+49309999999", "rank": 1}).raise_for_status()
 
 
@@ -52,7 +42,7 @@ def stored_uids(bf: RunningEmulator, list_id: str) -> list[str]:
 
 def write_flow(bf: RunningEmulator, folder: Path, records: list[dict[str, Any]]) -> tuple[Path, str]:
     """Leads as JSONL and a flow that creates them (plain POST) in a new list, keyed by uid, 2 attempts."""
-    list_id = new_list(bf, folder.name)
+    list_id = new_outbound_list(bf, folder.name)
     (folder / "leads.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records))
     (folder / "to-dialer.yaml").write_text(yaml.safe_dump({
         "credential": babelforce_credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id}}))

@@ -9,11 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 import yaml
 
-from tests.babelforce_access import babelforce_credential
+from tests.babelforce_access import babelforce_credential, new_outbound_list
 from tests.cli.run import run_cli
 from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.server import RunningEmulator, start_in_thread
@@ -30,20 +29,13 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {"TRUNKLINE_HOME": str(tmp_path / "home")}
 
 
-def new_list(bf: RunningEmulator, name: str) -> str:
-    creds = bf.app.state.credentials
-    headers = {"X-Auth-Access-Id": creds.access_id, "X-Auth-Access-Token": creds.access_token}
-    response = httpx.post(f"{bf.base_url}/api/v2/outbound/lists", json={"name": name}, headers=headers)
-    return response.raise_for_status().json()["item"]["id"]
-
-
 def stored_uids(bf: RunningEmulator, list_id: str) -> list[str]:
     return sorted(lead["uid"] for lead in bf.app.state.data.leads_by_list[list_id])
 
 
 def write_flow(bf: RunningEmulator, folder: Path, records: list[dict[str, Any]], key: str) -> tuple[Path, str]:
     """A JSONL file of leads and a flow that creates them (plain POST) in a new list with ``key``."""
-    list_id = new_list(bf, folder.name)
+    list_id = new_outbound_list(bf, folder.name)
     (folder / "leads.jsonl").write_text("".join(json.dumps(record) + "\n" for record in records))
     (folder / "to-dialer.yaml").write_text(yaml.safe_dump({
         "credential": babelforce_credential(bf), "template": "add_outbound_lead", "params": {"list_id": list_id}}))

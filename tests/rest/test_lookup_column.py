@@ -7,43 +7,28 @@ Python API.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from tests.babelforce_access import babelforce_credential
 from tests.cli.run import run_cli
 from trunkline.api import read_source
 from trunkline.core.errors import ConfigError
-from trunkline.emulators.babelforce.app import create_app
-from trunkline.emulators.server import RunningEmulator, start_in_thread
+from trunkline.emulators.server import RunningEmulator
 
 LEADS_URL = "/api/v2/outbound/lists/{lookup.id}/leads"
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    """A Babelforce emulator of this module's own: the shared one is written to by other tests (calls, leads),
-    and these tests compare counts with the emulator's data."""
-    with start_in_thread(create_app(seed=7)) as running:
-        yield running
-
-
-def credential(emulator: RunningEmulator) -> dict[str, str]:
-    creds = emulator.app.state.credentials
-    return {"service": "babelforce", "base_url": emulator.base_url, "username": creds.username,
-            "password": creds.password}
 
 
 def write_sources(folder: Path, emulator: RunningEmulator, column: str) -> Path:
     """lists.yaml (every outbound list) and leads.yaml (each list's leads, looked up by ``column``)."""
     (folder / "lists.yaml").write_text(yaml.safe_dump({
-        "credential": credential(emulator), "url": "/api/v2/outbound/lists", "path_to_data": "$.items[*]"}))
+        "credential": babelforce_credential(emulator), "url": "/api/v2/outbound/lists", "path_to_data": "$.items[*]"}))
     leads = folder / "leads.yaml"
     leads.write_text(yaml.safe_dump({
-        "credential": credential(emulator), "url": LEADS_URL, "path_to_data": "$.items[*]",
+        "credential": babelforce_credential(emulator), "url": LEADS_URL, "path_to_data": "$.items[*]",
         "pagination": {"type": "page", "size": 100}, "lookup": {"source": "lists.yaml", "column": column}}))
     return leads
 
@@ -100,7 +85,7 @@ def test_rows_without_the_column_are_skipped_and_reported(emulator, tmp_path):
     lookup.write_text("".join(json.dumps(row) + "\n" for row in rows))
     source = tmp_path / "leads.yaml"
     source.write_text(yaml.safe_dump({
-        "credential": credential(emulator), "url": LEADS_URL, "path_to_data": "$.items[*]",
+        "credential": babelforce_credential(emulator), "url": LEADS_URL, "path_to_data": "$.items[*]",
         "pagination": {"type": "page", "size": 100}, "lookup": {"source": "lists.jsonl", "column": "id"}}))
     output = tmp_path / "leads.jsonl"
     result = run_cli("source", "run", str(source), "--output", str(output), "--json", env=home(tmp_path))

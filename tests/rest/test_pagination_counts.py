@@ -18,30 +18,16 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from tests.babelforce_access import babelforce_credential
 from tests.cli.run import run_cli
 from trunkline.api import read_source
 from trunkline.core.errors import PaginationError
-from trunkline.emulators.babelforce.app import create_app
 from trunkline.emulators.server import RunningEmulator, start_in_thread
 
 ENABLED = "$.items[?@.enabled == true]"
 #: The stubborn API below answers this many requests, then empty pages: a run that does not stop by itself
 #: ends there instead of hanging the test.
 STUBBORN_REQUESTS = 40
-
-
-@pytest.fixture(scope="module")
-def emulator() -> Iterator[RunningEmulator]:
-    """A Babelforce emulator of this module's own: the shared one is written to by other tests (calls, leads),
-    and these tests compare counts with the emulator's data."""
-    with start_in_thread(create_app(seed=7)) as running:
-        yield running
-
-
-def credential(emulator: RunningEmulator) -> dict[str, str]:
-    creds = emulator.app.state.credentials
-    return {"service": "babelforce", "base_url": emulator.base_url, "username": creds.username,
-            "password": creds.password}
 
 
 def ids(records: list[dict[str, Any]]) -> list[Any]:
@@ -55,7 +41,7 @@ def enabled_agent_ids(emulator: RunningEmulator) -> list[str]:
 # --- a filter in path_to_data: paging counts the rows the page held -----------------------------------------
 
 def test_page_paging_with_a_filter_reads_every_matching_record(emulator):
-    records = read_source({"credential": credential(emulator), "url": "/api/v2/agents",
+    records = read_source({"credential": babelforce_credential(emulator), "url": "/api/v2/agents",
                            "path_to_data": ENABLED, "pagination": {"type": "page"}})
     first_page = emulator.app.state.data.agents[:100]
     assert 0 < sum(agent["enabled"] is True for agent in first_page) < 100  # the filter makes the first page short
@@ -63,21 +49,21 @@ def test_page_paging_with_a_filter_reads_every_matching_record(emulator):
 
 
 def test_offset_paging_with_a_filter_and_a_total_gives_each_record_once(emulator):
-    records = read_source({"credential": credential(emulator), "url": "/api/v2/agents",
+    records = read_source({"credential": babelforce_credential(emulator), "url": "/api/v2/agents",
                            "path_to_data": ENABLED,
                            "pagination": {"type": "offset", "limit": 100, "total_records_path": "$.pagination.total"}})
     assert ids(records) == enabled_agent_ids(emulator)
 
 
 def test_offset_paging_with_a_filter_and_no_total_reads_every_matching_record(emulator):
-    records = read_source({"credential": credential(emulator), "url": "/api/v2/agents",
+    records = read_source({"credential": babelforce_credential(emulator), "url": "/api/v2/agents",
                            "path_to_data": ENABLED, "pagination": {"type": "offset", "limit": 50}})
     assert ids(records) == enabled_agent_ids(emulator)
 
 
 def test_a_page_whose_rows_all_fail_the_filter_does_not_end_paging(emulator):
     last = emulator.app.state.data.agents[-1]["id"]
-    records = read_source({"credential": credential(emulator), "url": "/api/v2/agents",
+    records = read_source({"credential": babelforce_credential(emulator), "url": "/api/v2/agents",
                            "path_to_data": f"$.items[?@.id == '{last}']",
                            "pagination": {"type": "page", "size": 50}})
     assert ids(records) == [last]
@@ -85,7 +71,7 @@ def test_a_page_whose_rows_all_fail_the_filter_does_not_end_paging(emulator):
 
 def test_run_summary_counts_pages_and_records_of_a_filtered_source(emulator, tmp_path):
     source = tmp_path / "enabled-agents.yaml"
-    source.write_text(yaml.safe_dump({"credential": credential(emulator), "url": "/api/v2/agents",
+    source.write_text(yaml.safe_dump({"credential": babelforce_credential(emulator), "url": "/api/v2/agents",
                                       "path_to_data": ENABLED, "pagination": {"type": "page", "size": 100}}))
     output = tmp_path / "agents.jsonl"
     result = run_cli("source", "run", str(source), "--output", str(output), "--json",
@@ -102,7 +88,7 @@ def test_run_summary_counts_pages_and_records_of_a_filtered_source(emulator, tmp
 def test_page_paging_with_a_total_goes_on_when_the_service_caps_the_page_size(emulator, tmp_path):
     source = tmp_path / "calls.yaml"
     source.write_text(yaml.safe_dump({
-        "credential": credential(emulator), "url": "/api/v2/calls/reporting/simple",
+        "credential": babelforce_credential(emulator), "url": "/api/v2/calls/reporting/simple",
         "path_to_data": "$.items[*]",
         "pagination": {"type": "page", "size": 5000, "total_records_path": "$.pagination.total"},
     }))
