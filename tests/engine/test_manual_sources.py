@@ -177,3 +177,15 @@ def test_nested_values_go_out_as_json_text_in_the_url_the_query_and_a_form(pagin
     })
     assert echoed["query"] == {"f": '{"state":"open"}', "nested": '{"a":1}', "ids": "2", "flag": "true"}
     assert echoed["body"] == "b=%7B%22c%22%3A2%7D&n=3"
+
+
+def test_a_form_written_as_text_says_so_and_a_lookup_value_is_fetched_once_however_it_is_typed(paging_api, tmp_path):
+    lookup = tmp_path / "ids.jsonl"
+    lookup.write_text("".join(json.dumps({"id": value}) + "\n" for value in (1, "1", 2)), encoding="utf-8")
+    echoed = read_source({
+        "method": "POST", "url": paging_api.base_url + "/echo?item={lookup.id}", "path_to_data": "$.items[*]",
+        "content_format": "form", "body": "a=1&b=two", "lookup": {"source": str(lookup), "column": "id"},
+    })
+    assert [record["query"]["item"] for record in echoed] == ["1", "2"]
+    assert echoed[0]["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    assert echoed[0]["body"] == "a=1&b=two"

@@ -124,6 +124,7 @@ def print_summary(summary: RunSummary) -> None:
     where = f" → {summary.output}" if summary.output else ""
     console.print(
         f"[green]done[/green] {summary.source}{where}: {summary.records:,} records, {summary.pages:,} pages, "
-        f"{summary.requests:,} requests ({summary.retries} retried), {summary.lookups:,} lookups, "
+        f"{summary.requests:,} requests ({summary.retries} retried), {summary.lookups:,} lookups"
+        f"{f' ({summary.lookups_skipped:,} lookup rows skipped)' if summary.lookups_skipped else ''}, "
         f"{summary.seconds:.2f}s ({summary.records_per_second:,.0f} records/s)"
     )

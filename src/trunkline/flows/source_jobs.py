@@ -43,6 +43,7 @@ class RunSummary:
     records: int = 0
     retries: int = 0
     lookups: int = 0
+    lookups_skipped: int = 0
     seconds: float = 0.0
     output: str | None = None
 
@@ -54,7 +55,8 @@ class RunSummary:
     def as_dict(self) -> dict[str, Any]:
         """The summary as plain data (``--json``)."""
         return {"source": self.source, "requests": self.requests, "pages": self.pages, "records": self.records,
-                "retries": self.retries, "lookups": self.lookups, "seconds": round(self.seconds, 3),
+                "retries": self.retries, "lookups": self.lookups, "lookups_skipped": self.lookups_skipped,
+                "seconds": round(self.seconds, 3),
                 "records_per_second": round(self.records_per_second, 1), "output": self.output}
 
 
@@ -174,4 +176,5 @@ def _fill(summary: RunSummary, source: Any, started: float) -> None:
     summary.pages = source.stats.pages
     summary.records = source.stats.records
     summary.lookups = source.stats.lookups
+    summary.lookups_skipped = source.stats.lookups_skipped
     summary.seconds = time.monotonic() - started

@@ -128,7 +128,7 @@ class RestSource:
             if tally is not None and not tally.usable(row):
                 continue
             if distinct and tally is not None:
-                key = json.dumps(row.get(tally.column), sort_keys=True, default=str)
+                key = value_text(row.get(tally.column))  # as it goes into the request: 1 and "1" are one value
                 if key in seen:
                     continue
                 seen.add(key)
@@ -153,6 +153,9 @@ class RestSource:
                  for key, value in render_value(config.query, context, where="source.query").items()
                  if value not in (None, "")}
         headers = render_value(config.headers, context, where="source.headers")
+        form_text = config.content_format == "form" and isinstance(config.body, str)
+        if form_text and not _has_header(headers, "content-type"):  # a form written as text says it is one
+            headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
         body = render_value(config.body, context, where="source.body") if config.body is not None else None
         paginator = Paginator(config.pagination)
         step = paginator.first()
@@ -273,6 +276,10 @@ def _names_data(body: ParsedBody, path: str) -> bool:
         return parent is not None and path_matches(body, parent)
     except ConfigError:
         return False
+
+
+def _has_header(headers: Mapping[str, Any], name: str) -> bool:
+    return any(key.lower() == name for key in headers)
 
 
 def _query_value(value: Any) -> str | list[str]:
