@@ -133,6 +133,10 @@ def test_schema_drift_is_reported_and_versioned(tmp_path: Path) -> None:
     assert natural.schema_changes.changed == (TypeChange("score", "integer", "number", "number"),)
     assert natural.schema_version == 3
 
+    held = store.append("tickets", [{"id": 5, "status": "open", "channel": "web", "score": 1.0, "seen": 1}],
+                        run_id="r5", source="s")
+    assert str(held.schema_changes) == "type changed: id stays string (this run brought integer values)"
+
     kept = store.schema("tickets")
     assert [(f.name, f.type, f.nullable) for f in kept.fields] == [
         ("id", "string", False), ("status", "string", False), ("score", "number", True),

@@ -33,6 +33,8 @@ class TypeChange:
     seen: str
 
     def __str__(self) -> str:
+        if self.old == self.new:  # the stored type holds the run's values as they are (integers as text)
+            return f"{self.field} stays {self.old} (this run brought {self.seen} values)"
         seen = f" (this run: {self.seen})" if self.seen != self.new else ""
         return f"{self.field} {self.old} → {self.new}{seen}"
 
