@@ -40,9 +40,10 @@ def read_records(path: Path, format: str | None = None) -> Iterator[dict[str, An
     if chosen not in readers:
         raise ConfigError(str(path), "has an unknown file format", value=format, fix=_FORMAT_FIX)
     if not path.exists():
-        raise ConfigError(
-            str(path), "no such file", fix="check the path (a relative path starts at the current directory)"
-        )
+        where = f" (read as {path.resolve()})" if not path.is_absolute() else ""
+        raise ConfigError(str(path), f"no such file{where}",
+                          fix="check the path: in a flow or source file it is relative to that file's folder, "
+                              "on the command line to the current directory")
     if not path.is_file():
         raise ConfigError(str(path), "is not a file", fix="give the path of a file, not a directory")
     if chosen == "csv":
