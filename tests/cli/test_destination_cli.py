@@ -115,3 +115,11 @@ def test_preview_shows_what_the_run_sends_on_another_host_and_in_upsert_mode(set
     assert noted["note"].startswith("mode upsert: a record already in the service")
     assert "note: mode upsert" in run_cli("destination", "preview", str(upsert), "-i", str(records), env=env,
                                           columns=200).stdout
+
+
+def test_a_misspelt_nested_key_gets_the_key_it_most_likely_meant(setup):
+    destination, records, env = setup
+    config = yaml.safe_load(destination.read_text())
+    destination.write_text(yaml.safe_dump({**config, "batch": {"sizee": 50}}))
+    result = run_cli("destination", "preview", str(destination), "-i", str(records), env=env, expect_exit=2)
+    assert "destination.batch.sizee: is not a known key. Fix: did you mean size?" in result.stderr

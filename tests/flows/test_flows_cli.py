@@ -207,7 +207,8 @@ def test_unknown_flow_and_bad_flow_files_are_clear_errors(env, tmp_path):
     ({"type": "file", "file": "leads.jsonl"}, {"type": "jsonl", "path": "out.jsonl"},
      "flow.source.path: is required"),
     ({"type": "file", "path": "leads.jsonl", "fromat": "csv"}, {"type": "jsonl", "path": "out.jsonl"},
-     "flow.source.fromat: is not a known key. Fix: remove it or check its spelling against docs/flows.md"),
+     "flow.source.fromat: is not a known key. Fix: did you mean format? Otherwise remove it or check its spelling "
+     "against docs/flows.md"),
     ({"type": "file", "path": "leads.jsonl"}, {"type": "jsonl", "pth": "out.jsonl"},
      "flow.destinations.0.path: is required"),
 ])

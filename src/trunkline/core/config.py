@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from trunkline.core.config_keys import closest_key
 from trunkline.core.errors import ConfigError
 
 TimeUnit = Literal["minute", "hour", "day", "week", "month"]
@@ -251,7 +252,10 @@ def config_error_from(error: ValidationError, root: str) -> ConfigError:
     value = first.get("input")
     docs = _DOCS.get(root.split(".")[0], _DOCS["source"])
     if kind == "extra_forbidden":
-        return ConfigError(path, "is not a known key", fix=f"remove it or check its spelling against {docs}")
+        meant = closest_key(error.title, [str(part) for part in first["loc"]])
+        fix = f"remove it or check its spelling against {docs}"
+        return ConfigError(path, "is not a known key",
+                           fix=f"did you mean {meant}? Otherwise {fix}" if meant else fix)
     if kind == "missing":
         return ConfigError(path, "is required", fix=f"add {location.split('.')[-1]} to the {root} file")
     if kind == "union_tag_invalid":
