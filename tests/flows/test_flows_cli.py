@@ -72,6 +72,18 @@ def write_leads_flow(folder: Path, list_id: str, count: int, *, name: str = "crm
     return path
 
 
+def write_calls_flow(folder: Path, start: datetime, *, cursor: str) -> Path:
+    """A flow that fetches call records from ``start`` in windows of a day into JSONL files, one per run."""
+    (folder / "calls.yaml").write_text(yaml.safe_dump({"credential": CREDENTIAL, "template": "list_call_records"}))
+    flow = folder / "calls-flow.yaml"
+    flow.write_text(yaml.safe_dump({
+        "name": "calls", "source": "calls.yaml",
+        "incremental": {"cursor": cursor, "start": start.isoformat(), "window": "1 day"},
+        "destinations": [{"type": "jsonl", "path": "out/calls-{run}.jsonl"}],
+    }))
+    return flow
+
+
 def new_list(bf: RunningEmulator, name: str) -> str:
     return manager(bf).post("/api/v2/outbound/lists", json={"name": name}).json()["item"]["id"]
 
@@ -150,13 +162,7 @@ def test_dead_letters_are_listed_and_replayed(bf, env, tmp_path):
 
 def test_incremental_windows_have_no_gap_and_no_overlap(bf, env, tmp_path):
     start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=2, hours=5)
-    (tmp_path / "calls.yaml").write_text(yaml.safe_dump({"credential": CREDENTIAL, "template": "list_call_records"}))
-    flow = tmp_path / "calls-flow.yaml"
-    flow.write_text(yaml.safe_dump({
-        "name": "calls", "source": "calls.yaml",
-        "incremental": {"cursor": "dateCreated", "start": start.isoformat(), "window": "1 day"},
-        "destinations": [{"type": "jsonl", "path": "out/calls-{run}.jsonl"}],
-    }))
+    flow = write_calls_flow(tmp_path, start, cursor="dateCreated")
     first = json.loads(run_cli("flow", "run", str(flow), "--json", env=env).stdout)
     assert first["counts"]["windows"] == 3
     newest = max((json.loads(line) for path in (tmp_path / "out").glob("calls-*.jsonl")
@@ -251,14 +257,7 @@ def test_activating_reads_the_files_schedule_and_registers_nothing_without_one(b
 
 
 def test_a_cursor_no_record_carries_is_warned_about(bf, env, tmp_path):
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=20)
-    (tmp_path / "calls.yaml").write_text(yaml.safe_dump({"credential": CREDENTIAL, "template": "list_call_records"}))
-    flow = tmp_path / "calls-flow.yaml"
-    flow.write_text(yaml.safe_dump({
-        "name": "calls", "source": "calls.yaml",
-        "incremental": {"cursor": "dateCreatd", "start": start.isoformat(), "window": "1 day"},
-        "destinations": [{"type": "jsonl", "path": "out/calls-{run}.jsonl"}],
-    }))
+    flow = write_calls_flow(tmp_path, datetime.now(UTC) - timedelta(hours=20), cursor="dateCreatd")
     result = run_cli("flow", "run", str(flow), "--json", env=env)
     assert json.loads(result.stdout)["counts"]["cursor"] == {"field": "dateCreatd", "newest": None}
     assert "incremental.cursor 'dateCreatd' is in none of the" in result.stderr

@@ -71,7 +71,7 @@ def test_records_without_a_key_value_are_dead_letters_on_rows_of_their_own(bf, e
     assert sorted(entry["record"]["number"] for entry in dead) == ["+49302000003", "+49302000004", "+49302000097"]
     assert len({entry["key"] for entry in dead}) == 3 and "None" not in {entry["key"] for entry in dead}
     for entry in dead:
-        assert "flow.destinations[0].key" in entry["reason"] and "'uid'" in entry["reason"]
+        assert "flow.destinations.0.key" in entry["reason"] and "'uid'" in entry["reason"]
         assert entry["attempts"] == 0 and entry["http_status"] is None
 
     second = json.loads(run_cli("flow", "run", str(flow), "--json", env=env).stdout)  # dead letters stay put
@@ -87,7 +87,7 @@ def test_a_key_that_no_record_has_is_a_config_error_and_nothing_is_sent(bf, env,
 
     error = run_cli("flow", "run", str(flow), env=env, expect_exit=2).stderr
 
-    assert "flow.destinations[0].key" in error and "'uuid'" in error
+    assert "flow.destinations.0.key" in error and "'uuid'" in error
     assert "uid, number, rank" in error  # the fields the records do have
     assert "internal error" not in error
     assert stored_uids(bf, list_id) == []

@@ -39,7 +39,7 @@ async def replay_dead_letters(flow_name: str, *, store: MetadataStore, home: Pat
         results[label] = await deliver_with_ledger(
             api_destination(loaded, target, home), records, store=store, flow=flow_name, destination=label,
             key=target.key, max_attempts=target.max_attempts, run_id=f"replay-{uuid.uuid4().hex[:12]}",
-            replay=True, key_path=f"flow.destinations[{index}].key")
+            replay=True, key_path=f"flow.destinations.{index}.key")
     if destination is not None and not results:
         raise ConfigError("--destination", f"flow {flow_name} has no API destination named {destination!r}",
                           fix="use a name shown by trunkline deadletters list")

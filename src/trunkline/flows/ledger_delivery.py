@@ -11,7 +11,7 @@ replay). On the next run:
   that reason, because resending might duplicate it.
 
 With a ``key``, a record without a value for a key field is not sent: it becomes dead under a row of its
-own (keyed by its content hash), with a reason naming ``flow.destinations[N].key``. Records missing the
+own (keyed by its content hash), with a reason naming ``flow.destinations.N.key``. Records missing the
 key *field* are held until a record shows that the field exists; when no record of the delivery (or
 none of the first :data:`KEYLESS_LIMIT`) has it, the key is taken for a typo and delivery stops with a
 :class:`~trunkline.core.errors.ConfigError` naming the key and the fields the records have.
@@ -212,7 +212,7 @@ async def deliver_with_ledger(
     """Deliver ``records`` through ``resolved``, recording each in the ledger (see the module docstring).
 
     With ``replay``, dead records are sent again with a fresh attempt count; those not delivered stay dead.
-    ``key_path`` names the destination's key in errors (``flow.destinations[0].key``). Raises
+    ``key_path`` names the destination's key in errors (``flow.destinations.0.key``). Raises
     :class:`ConfigError` when no record has a key field.
     """
     summary = LedgerSummary(destination=destination)

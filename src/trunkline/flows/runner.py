@@ -23,7 +23,6 @@ Order of work, chosen so that a run killed at any moment loses nothing and deliv
 from __future__ import annotations
 
 import asyncio
-import logging
 import queue
 import threading
 from collections.abc import Callable, Iterator, Mapping
@@ -50,18 +49,17 @@ from trunkline.core.flow_config import (
 from trunkline.core.sink_config import parse_sink_config
 from trunkline.core.yamlfile import load_yaml_file
 from trunkline.flows.data_delivery import deliver_to_table, write_file
+from trunkline.flows.incremental_cursor import NewestValue
 from trunkline.flows.ledger_delivery import deliver_with_ledger
 from trunkline.flows.transforms import apply_transforms
 from trunkline.readers.files import read_records
 from trunkline.rest.http import RetryPolicy
 from trunkline.store.metadata import MetadataStore, RunRecord
 from trunkline.store.nexsets import NexsetStore
-from trunkline.store.run_backlog import BACKLOG_KEY, PendingRun, RunBacklog
+from trunkline.store.run_backlog import PendingRun, RunBacklog
 
 ProgressCallback = Callable[[str, dict[str, Any]], None]
-UNDELIVERED = BACKLOG_KEY
 HIGH_WATER_MARK = "high_water_mark"
-log = logging.getLogger("trunkline.flows")
 
 
 @dataclass
@@ -87,7 +85,7 @@ class Window:
 
 
 def load_flow(flow: Path | str | Mapping[str, Any]) -> LoadedFlow:
-    """Read and validate a flow file (or mapping). Errors name the key (``flow.destinations[0].type``)."""
+    """Read and validate a flow file (or mapping). Errors name the key (``flow.destinations.0.type``)."""
     if isinstance(flow, Mapping):
         raw, path, base_dir = dict(flow), None, Path.cwd()
     else:
@@ -247,48 +245,6 @@ async def _fetch(flow: LoadedFlow, pending: PendingRun, backlog: RunBacklog, *, 
         counts["cursor"] = cursor.report(counts["fetched"])
 
 
-class NewestValue:
-    """The newest value of the ``incremental.cursor`` field among a run's records, for the run's counts; a
-    cursor no fetched record carries (most likely misspelt) is warned about."""
-
-    def __init__(self, field: str) -> None:
-        self.field = field
-        self.newest: tuple[datetime, str] | None = None
-        self.seen = 0
-
-    def watch(self, records: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-        """``records`` unchanged, their cursor values noted on the way."""
-        for record in records:
-            value = record.get(self.field)
-            if value is not None:
-                self.seen += 1
-                moment = _as_moment(value)
-                if moment is not None and (self.newest is None or moment > self.newest[0]):
-                    self.newest = (moment, str(value))
-            yield record
-
-    def report(self, fetched: int) -> dict[str, Any]:
-        """What the run's counts say of the cursor."""
-        if fetched and not self.seen:
-            log.warning("incremental.cursor %r is in none of the %d records fetched: check its spelling",
-                        self.field, fetched)
-        return {"field": self.field, "newest": self.newest[1] if self.newest else None}
-
-
-def _as_moment(value: Any) -> datetime | None:
-    """A cursor value as an aware datetime (ISO 8601 text, offset-less meaning UTC), or None."""
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-    else:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
 def _note_drift(counts: dict[str, Any], appended: Any) -> None:
     report = getattr(appended, "schema_changes", None)
     if report:
@@ -397,7 +353,7 @@ async def _deliver_run(flow: LoadedFlow, pending: PendingRun, backlog: RunBacklo
             summary = await deliver_with_ledger(
                 resolved, records, store=backlog.store, flow=config.name, destination=label, key=destination.key,
                 max_attempts=destination.max_attempts, run_id=current_run, now=now, retry=retry_policy(flow),
-                key_path=f"flow.destinations[{index}].key")
+                key_path=f"flow.destinations.{index}.key")
             _add(step, summary.as_dict())
         elif isinstance(destination, FileDestination):
             _add(step, write_file(destination, records, run_id=pending.run, base_dir=flow.base_dir))

@@ -25,6 +25,7 @@ from typing import Any
 
 from trunkline.core.errors import TrunklineError
 from trunkline.core.flow_config import Compute, Exclude, Filter, Rename, Transform
+from trunkline.core.moments import as_datetime
 from trunkline.rest.payload import record_context, render_item
 
 _MISSING = object()
@@ -152,7 +153,7 @@ def _aligned(value: Any, expected: Any) -> tuple[Any, Any] | None:
     if kinds == {"number", "text"}:
         return _both(_as_number(value), _as_number(expected))
     if kinds in ({"date-time"}, {"date-time", "text"}):
-        return _both(_as_datetime(value), _as_datetime(expected))
+        return _both(as_datetime(value), as_datetime(expected))
     return (value, expected) if len(kinds) == 1 else None
 
 
@@ -187,20 +188,6 @@ def _as_number(value: Any) -> int | float | None:
         return None
     text = value.strip()
     return float(text) if any(mark in text for mark in ".eE") else int(text)
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    """A date-time (UTC when it has no offset; a date is its midnight) from a date, date-time or ISO text."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-    if isinstance(value, date):
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-    return None
 
 
 def _shown(value: Any) -> str:
