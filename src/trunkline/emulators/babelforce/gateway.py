@@ -11,8 +11,9 @@ import asyncio
 from functools import partial
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..common.answer_log import AnswerLog
 from ..common.control_routes import CONTROL_PREFIX
 from ..common.fault_serving import serve_fault
 from ..common.faults import Fault, retry_after_value
@@ -48,33 +49,27 @@ class Gateway:
         if scope["type"] != "http" or path.startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        statuses: list[int] = []
         drawn: DrawnFault | None = None
-
-        async def recording_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-            await send(message)
-
         result = self.authenticator.authenticate(Headers(scope=scope))
+        query = scope.get("query_string", b"").decode("latin-1")
+        answer = AnswerLog(send, lambda status: self.control.record(
+            scope["method"], path, query, result.method, status, drawn.kind if drawn else None))
         try:
             fault = self.control.take_fault(path)
             if fault is not None:
                 if fault.delay:
                     await asyncio.sleep(fault.delay)
                 if fault.status is not None:
-                    await self._fault_response(fault)(scope, receive, recording_send)
+                    await self._fault_response(fault)(scope, receive, answer.send)
                     return
             drawn = self.control.random_faults.draw(scope["method"], path)
             guarded = partial(self._guarded, result)
             if drawn is None:
-                await guarded(scope, receive, recording_send)
+                await guarded(scope, receive, answer.send)
             else:
-                await serve_fault(drawn, guarded, scope, receive, recording_send, fault_error)
+                await serve_fault(drawn, guarded, scope, receive, answer.send, fault_error)
         finally:
-            query = scope.get("query_string", b"").decode("latin-1")
-            status = statuses[0] if statuses else (None if drawn else 500)  # None: the fault sent no answer
-            self.control.record(scope["method"], path, query, result.method, status, drawn.kind if drawn else None)
+            answer.close(None if drawn else 500)  # None: the fault sent no answer
 
     async def _guarded(self, result: AuthResult, scope: Scope, receive: Receive, send: Send) -> None:
         """The route, behind authentication and rights on protected paths."""

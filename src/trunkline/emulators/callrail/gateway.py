@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..common.answer_log import AnswerLog
 from ..common.control_routes import CONTROL_PREFIX
 from ..common.fault_serving import serve_fault
 from ..common.faults import Fault, FaultQueue, retry_after_value
@@ -66,30 +67,25 @@ class Gateway:
         if scope["type"] != "http" or path.startswith(CONTROL_PREFIX):
             await self.app(scope, receive, send)
             return
-        statuses: list[int] = []
         drawn: DrawnFault | None = None
-
-        async def recording_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                statuses.append(message["status"])
-            await send(message)
+        query = scope.get("query_string", b"").decode("latin-1").replace(self.credentials.api_key, "[redacted]")
+        answer = AnswerLog(send, lambda status: self.log.record(
+            scope["method"], path, query, status, **({"fault": drawn.kind} if drawn else {})))
 
         try:
             fault = self.faults.take(path)
             if fault is not None and fault.delay:
                 await asyncio.sleep(fault.delay)
             if fault is not None and fault.status is not None:
-                await self._fault_response(fault)(scope, receive, recording_send)
+                await self._fault_response(fault)(scope, receive, answer.send)
                 return
             drawn = self.random_faults.draw(scope["method"], path)
             if drawn is None:
-                await self._screened(scope, receive, recording_send)
+                await self._screened(scope, receive, answer.send)
             else:
-                await serve_fault(drawn, self._screened, scope, receive, recording_send, fault_error)
+                await serve_fault(drawn, self._screened, scope, receive, answer.send, fault_error)
         finally:
-            query = scope.get("query_string", b"").decode("latin-1").replace(self.credentials.api_key, "[redacted]")
-            status = statuses[0] if statuses else (None if drawn else 500)  # None: the fault sent no answer
-            self.log.record(scope["method"], path, query, status, **({"fault": drawn.kind} if drawn else {}))
+            answer.close(None if drawn else 500)  # None: the fault sent no answer
 
     async def _screened(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The route, unless the key, the rate limits or a GET body refuse the request first."""
